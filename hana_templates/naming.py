@@ -1,0 +1,70 @@
+"""Every physical name, in one place.
+
+Names follow the spec: `hana-<env>-<thing>` for resources, `hana/<env>/<key>` for secrets,
+`hana-<env>/api` for the image repository, `/ecs/hana-<env>/<service>` for service logs.
+Logical IDs are chosen in the stack modules and are a public contract too: renaming one
+replaces the resource in AWS.
+"""
+
+from __future__ import annotations
+
+from troposphere import Sub, Tags
+
+from .config import EnvConfig
+
+# The stacks, as the spec's "Stacks" table names them (order here is not deploy order:
+# that is derived from the contracts in registry.py).
+SERVICE_NAMES = ("api", "ws", "workers")
+
+# Secrets Manager keys, `hana/<env>/<key>`. The first five are the spec's; the last two are ours.
+API_KEY_SECRETS = ("anthropic-api-key", "openai-api-key", "elevenlabs-api-key")
+RDS_MASTER_SECRET = "rds-master"
+REDIS_AUTH_SECRET = "redis-auth"
+JWT_SECRET = "jwt-secret"
+GATEWAY_TOKEN_SECRET = "gateway-token"
+SECRET_KEYS = (*API_KEY_SECRETS, RDS_MASTER_SECRET, REDIS_AUTH_SECRET, JWT_SECRET, GATEWAY_TOKEN_SECRET)
+
+
+def prefix(cfg: EnvConfig) -> str:
+    """`hana-dev`: the prefix of every resource name, and the ECS cluster's name."""
+    return f"{cfg.project}-{cfg.name}"
+
+
+def name(cfg: EnvConfig, *parts: str) -> str:
+    """`name(cfg, "alb", "sg")` -> `hana-dev-alb-sg`."""
+    return "-".join((prefix(cfg), *parts))
+
+
+def stack_name(cfg: EnvConfig, stack: str) -> str:
+    """`hana-dev-network`; the nested master stack is `hana-dev`."""
+    return prefix(cfg) if stack == "main" else name(cfg, stack)
+
+
+def secret_name(cfg: EnvConfig, key: str) -> str:
+    """`hana/dev/anthropic-api-key`."""
+    return f"{cfg.project}/{cfg.name}/{key}"
+
+
+def ecr_repository(cfg: EnvConfig) -> str:
+    """`hana-dev/api`: one image serves all three services."""
+    return f"{prefix(cfg)}/api"
+
+
+def service_log_group(cfg: EnvConfig, service: str) -> str:
+    """`/ecs/hana-dev/api`."""
+    return f"/ecs/{prefix(cfg)}/{service}"
+
+
+def bucket_name(cfg: EnvConfig, role: str) -> Sub:
+    """`hana-dev-media-<account>-us-east-1`: bucket names are global, so the account and region make them unique."""
+    return Sub(f"{prefix(cfg)}-{role}-${{AWS::AccountId}}-${{AWS::Region}}")
+
+
+def queue_name(cfg: EnvConfig, queue: str, fifo: bool) -> str:
+    """`hana-dev-agent-runs.fifo`."""
+    return name(cfg, queue) + (".fifo" if fifo else "")
+
+
+def tags(cfg: EnvConfig, stack: str, **extra: str) -> Tags:
+    """The tags every taggable resource carries (also set on the stack by the deployer)."""
+    return Tags(Project=cfg.project, Environment=cfg.name, Stack=stack, ManagedBy="hana-infra", **extra)

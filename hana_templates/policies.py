@@ -1,0 +1,85 @@
+"""awacs helpers for the IAM and resource-policy shapes the stacks share.
+
+ARNs are built with `${AWS::Partition}` (never an `arn:aws:` literal), actions are awacs
+constants so a typo fails at import.
+"""
+
+from __future__ import annotations
+
+from awacs import aws, kms, s3, sts
+from troposphere import Sub
+
+ACCOUNT_ROOT = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+
+
+def service_principal(service: str) -> aws.Principal:
+    """`service_principal("ecs-tasks")` -> Principal Service ecs-tasks.amazonaws.com."""
+    return aws.Principal("Service", f"{service}.amazonaws.com")
+
+
+def assume_role_policy(service: str) -> aws.PolicyDocument:
+    """Trust policy letting one AWS service assume a role, limited to this account."""
+    return aws.PolicyDocument(
+        Version="2012-10-17",
+        Statement=[
+            aws.Statement(
+                Effect=aws.Allow,
+                Principal=service_principal(service),
+                Action=[sts.AssumeRole],
+                Condition=aws.Condition(aws.StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+            )
+        ],
+    )
+
+
+def tls_only_statement(bucket_arn: object) -> aws.Statement:
+    """Deny any S3 request on the bucket and its objects that is not made over TLS."""
+    return aws.Statement(
+        Sid="DenyInsecureTransport",
+        Effect=aws.Deny,
+        Principal=aws.Principal("*"),
+        Action=[s3.Action("*")],
+        Resource=[bucket_arn, Sub("${Arn}/*", Arn=bucket_arn)],
+        Condition=aws.Condition(aws.Bool("aws:SecureTransport", False)),
+    )
+
+
+def kms_key_policy(*service_users: str, via_service: str | None = None) -> aws.PolicyDocument:
+    """Key policy: the account administers the key through IAM (the AWS default), and the named
+    AWS services (e.g. "cloudwatch", "sns") may use it to encrypt and decrypt on our behalf.
+    With `via_service` ("sqs", "secretsmanager"), principals of this account may use the key
+    only through that service."""
+    statements = [
+        aws.Statement(
+            Sid="AccountAdministersKeyThroughIam",
+            Effect=aws.Allow,
+            Principal=aws.Principal("AWS", ACCOUNT_ROOT),
+            Action=[kms.Action("*")],
+            Resource=["*"],  # in a key policy, "*" means this key
+        )
+    ]
+    if service_users:
+        statements.append(
+            aws.Statement(
+                Sid="AwsServicesUseKey",
+                Effect=aws.Allow,
+                Principal=aws.Principal("Service", [f"{s}.amazonaws.com" for s in service_users]),
+                Action=[kms.Decrypt, kms.GenerateDataKey],
+                Resource=["*"],
+                Condition=aws.Condition(aws.StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+            )
+        )
+    if via_service:
+        statements.append(
+            aws.Statement(
+                Sid=f"AccountUsesKeyVia{via_service.title().replace('-', '')}",
+                Effect=aws.Allow,
+                Principal=aws.Principal("AWS", ACCOUNT_ROOT),
+                Action=[kms.Decrypt, kms.GenerateDataKey, kms.DescribeKey],
+                Resource=["*"],
+                Condition=aws.Condition(
+                    aws.StringEquals("kms:ViaService", Sub(f"{via_service}.${{AWS::Region}}.amazonaws.com"))
+                ),
+            )
+        )
+    return aws.PolicyDocument(Version="2012-10-17", Statement=statements)

@@ -1,0 +1,51 @@
+"""Deterministic YAML rendering and CloudFormation's template limits.
+
+The same template always renders to the same bytes: keys sorted, long-form intrinsics
+(`Fn::GetAtt: [A, B]`; some tools misread the short `!GetAtt A.B`), no timestamps.
+"""
+
+from __future__ import annotations
+
+from troposphere import Template
+
+from . import registry
+from .config import EnvConfig
+from .errors import TemplateLimitError
+
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_INLINE_BODY_BYTES = 51_200
+MAX_RESOURCES = 500
+MAX_PARAMETERS = 200
+MAX_OUTPUTS = 200
+
+
+def render(template: Template) -> str:
+    return template.to_yaml(long_form=True, sort_keys=True)
+
+
+def check_limits(stack: str, template: Template, body: str) -> None:
+    """TemplateLimitError naming the stack when it breaks a CloudFormation limit."""
+    size = len(body.encode())
+    counts = {
+        "resources": (len(template.resources), MAX_RESOURCES),
+        "parameters": (len(template.parameters), MAX_PARAMETERS),
+        "outputs": (len(template.outputs), MAX_OUTPUTS),
+    }
+    if size > MAX_INLINE_BODY_BYTES:
+        raise TemplateLimitError(
+            f"stack {stack}: template is {size} bytes; CloudFormation accepts at most "
+            f"{MAX_INLINE_BODY_BYTES} bytes inline: split the stack or move content out"
+        )
+    for what, (count, limit) in counts.items():
+        if count > limit:
+            raise TemplateLimitError(f"stack {stack}: {count} {what}; CloudFormation allows at most {limit}")
+
+
+def render_environment(cfg: EnvConfig) -> dict[str, str]:
+    """`{file name: YAML body}` for every stack of `cfg`, limits checked."""
+    bodies: dict[str, str] = {}
+    for name, template in registry.build(cfg).items():
+        body = render(template)
+        check_limits(name, template, body)
+        bodies[f"{name}.yaml"] = body
+    return bodies

@@ -1,0 +1,54 @@
+"""messaging: the three queues the spec prices, encrypted, with explicit retention."""
+
+from hana_templates import config
+from tests.tmpl import props, resources, template
+
+
+def _queues(env):
+    return {props(q)["QueueName"]: q for q in resources(template(env, "messaging"), "AWS::SQS::Queue").values()}
+
+
+def test_three_queues_named_as_the_spec(env):
+    assert sorted(_queues(env)) == sorted(
+        [f"hana-{env}-agent-runs.fifo", f"hana-{env}-agent-runs-dlq.fifo", f"hana-{env}-notifications"]
+    )
+
+
+def test_agent_runs_is_fifo_with_content_based_dedup_and_a_dlq(env):
+    cfg = config.get(env)
+    runs = props(_queues(env)[f"hana-{env}-agent-runs.fifo"])
+    assert runs["FifoQueue"] is True
+    assert runs["ContentBasedDeduplication"] is True
+    assert runs["VisibilityTimeout"] == cfg.messaging.agent_run_visibility_timeout_s >= 300
+    redrive = runs["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["AgentRunsDlq", "Arn"]}
+    assert redrive["maxReceiveCount"] == cfg.messaging.max_receive_count
+
+
+def test_dlq_is_fifo_and_keeps_messages_14_days(env):
+    dlq = props(_queues(env)[f"hana-{env}-agent-runs-dlq.fifo"])
+    assert dlq["FifoQueue"] is True
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_every_queue_is_kms_encrypted_retained_and_has_explicit_retention(env):
+    for name, q in _queues(env).items():
+        assert props(q)["KmsMasterKeyId"] == {"Ref": "QueueKey"}, name
+        assert "MessageRetentionPeriod" in props(q), name
+        assert q["DeletionPolicy"] == q["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_every_queue_denies_insecure_transport(env):
+    tmpl = template(env, "messaging")
+    covered = set()
+    for policy in resources(tmpl, "AWS::SQS::QueuePolicy").values():
+        stmts = props(policy)["PolicyDocument"]["Statement"]
+        assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": False}} for s in stmts)
+        covered |= {q["Ref"] for q in props(policy)["Queues"]}
+    assert covered == {"AgentRunsQueue", "AgentRunsDlq", "NotificationsQueue"}
+
+
+def test_queue_key_rotates_and_is_retained(env):
+    key = template(env, "messaging")["Resources"]["QueueKey"]
+    assert props(key)["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
