@@ -40,7 +40,9 @@ def main() -> None:
     envs = ", ".join(config.ENVIRONMENTS)
     print(f"generate.py, all environments ({envs}; {files} templates), {RUNS} runs:")
     print(f"  whole command (process start to exit): median {statistics.median(cli):.3f} s, best {min(cli):.3f} s")
-    print(f"  build + render in-process:             median {statistics.median(inproc):.3f} s, best {min(inproc):.3f} s")
+    print(
+        f"  build + render in-process:             median {statistics.median(inproc):.3f} s, best {min(inproc):.3f} s"
+    )
 
 
 if __name__ == "__main__":
