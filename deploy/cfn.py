@@ -193,7 +193,11 @@ def error_text(err: BaseException) -> str:
     if response:
         e = response.get("Error", {})
         return f"{e.get('Code', '?')}: {e.get('Message', '')}".strip()
-    return " ".join(str(err).split())[:300]
+    text = " ".join(str(err).split())
+    if type(err).__name__ == "ResponseParserError":  # an HTML error page instead of AWS's XML
+        status = "HTTP 500 Internal Server Error" if "500 Internal Server Error" in text else "no AWS answer"
+        return f"the endpoint sent an unreadable answer ({status}); a local emulator may not implement this call"
+    return text[:300]
 
 
 def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:

@@ -101,6 +101,9 @@ class DeployGroup(click.Group):
             )
         except click.exceptions.Exit as e:
             rv = e.exit_code
+        except click.exceptions.NoArgsIsHelpError as e:  # bare `python -m deploy`: the help, not an error
+            click.echo(e.ctx.get_help())
+            rv = 0
         except click.ClickException as e:
             hint = (
                 f" (see `{e.ctx.command_path} --help`)"
@@ -207,7 +210,7 @@ _continue_rollback = click.option(
 )
 
 
-@cli.command("all")
+@cli.command("all", short_help="Deploy every stack, in dependency order, only what changed.")
 @_concurrency
 @_continue_rollback
 @pass_app
@@ -222,7 +225,7 @@ def deploy_all(app: App, concurrency: int, continue_rollback: bool) -> None:
     _finish(deployer.deploy(continue_rollback=continue_rollback), project)
 
 
-@cli.command("stack")
+@cli.command("stack", short_help="Deploy one stack.")
 @click.argument("name")
 @click.option(
     "-p",
@@ -246,7 +249,7 @@ def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_roll
     _finish(deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback), project)
 
 
-@cli.command("plan")
+@cli.command("plan", short_help="Show what a deploy would change (nothing is executed).")
 @click.argument("name", required=False)
 @_concurrency
 @pass_app
@@ -264,7 +267,7 @@ def plan(app: App, name: str | None, concurrency: int) -> None:
     click.echo(views.plan_text(deployer.plan(keys), project.env))
 
 
-@cli.command("status")
+@cli.command("status", short_help="Stacks and key endpoints.")
 @pass_app
 def status(app: App) -> None:
     """The stacks (status, last update) and the key endpoints (load balancer, health, API, WebSocket)."""
@@ -275,7 +278,7 @@ def status(app: App) -> None:
     click.echo(views.status_text(deployer.status(), project.env))
 
 
-@cli.command("outputs")
+@cli.command("outputs", short_help="Stack outputs, readable or --json.")
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="JSON: {stack: {output: value}}, or {output: value} for NAME.")
 @pass_app
@@ -301,7 +304,7 @@ def outputs(app: App, name: str | None, as_json: bool) -> None:
     click.echo(views.outputs_text(values, {k: project.stack_name(k) for k in values}))
 
 
-@cli.command("delete")
+@cli.command("delete", short_help="Delete every stack, in reverse dependency order.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (automation).")
 @click.option("--confirm-prod", is_flag=True, help="Required to delete a protected environment (prod).")
 @_concurrency
@@ -313,7 +316,7 @@ def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int) -> None:
     from .errors import BadInput, DeployError
 
     project = app.project()
-    protected = bool(getattr(project.cfg, "termination_protection", False))
+    protected = project.cfg.termination_protection
     if confirm_prod and not protected:
         raise BadInput(f"--confirm-prod is only for a protected environment (prod); {project.env} is not one")
     if protected and not confirm_prod:
@@ -333,7 +336,7 @@ def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int) -> None:
     names = ([project.stack_name("main")] if nested else []) + [project.stack_name(k) for k in present]
     retained = [r for r in project.retained(ident.account, app.aws().region) if r.stack in present or nested]
     click.echo(f"About to delete environment {project.env} in account {ident.account} ({app.aws().region}):")
-    click.echo(f"  {len(names)} stacks, in this order: {', '.join(names)}")
+    click.echo(f"  {len(names)} stack{'s' if len(names) != 1 else ''}, in this order: {', '.join(names)}")
     click.echo(views.retained_text(retained, project.env))
     if not yes:
         typed = click.prompt(f"Type the environment name ({project.env}) to delete it", default="", show_default=False)
@@ -342,7 +345,7 @@ def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int) -> None:
     _finish(deployer.delete(allow_protected=confirm_prod), project)
 
 
-@cli.command("main")
+@cli.command("main", short_help="The nested deployment (hana-<env> from main.yaml).")
 @_continue_rollback
 @pass_app
 def main_stack(app: App, continue_rollback: bool) -> None:

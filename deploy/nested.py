@@ -241,7 +241,7 @@ class Nested:
             continue_rollback=continue_rollback,
             command=project.command(),
         )
-        return self.deployer.run("deploy", [MAIN], {}, lambda _key: self.deployer.ops.deploy(request))
+        return self.deployer.run("deploy", [MAIN], {}, lambda _key: self.deployer.ops.deploy(request), resume="main")
 
     def _check_references(self, children: list[tuple[str, str]]) -> None:
         """Every nested stack in main.yaml must point at one of the keys just uploaded."""

@@ -252,7 +252,7 @@ class Deployer:
     @property
     def protected(self) -> bool:
         """Stacks of this environment carry termination protection (prod)."""
-        return bool(getattr(self.project.cfg, "termination_protection", False))
+        return self.project.cfg.termination_protection
 
     def _request(
         self,
@@ -299,8 +299,10 @@ class Deployer:
         order: list[str],
         deps: Mapping[str, Iterable[str]],
         run: Callable[[str], Result],
+        resume: str | None = None,
     ) -> RunReport:
-        """Run `order` through the scheduler with progress; Ctrl-C -> Interrupted."""
+        """Run `order` through the scheduler with progress; Ctrl-C -> Interrupted (saying to run
+        `resume`, default `all` or `delete`, to carry on)."""
         start = self.timing.clock()
         names = {k: (self.project.stack_name(k)) for k in order}
         self.reporter.begin(action, names, {k: frozenset(deps.get(k, ())) for k in order})
@@ -321,7 +323,7 @@ class Deployer:
             self.cancel.set()
             executor.shutdown(grace=2.0)
             self.reporter.close()
-            raise Interrupted(self._interrupted_message(action, flying)) from None
+            raise Interrupted(self._interrupted_message(resume or action, flying)) from None
         except BaseException:
             self.cancel.set()
             executor.shutdown()
@@ -331,8 +333,8 @@ class Deployer:
         self.reporter.close()
         return RunReport(action, results, self.timing.clock() - start)
 
-    def _interrupted_message(self, action: str, flying: dict[str, tuple[str, str]]) -> str:
-        again = f"`{self.project.command()} {'delete' if action == 'delete' else 'all'}`"
+    def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
+        again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
         if not flying:
             return f"interrupted: nothing was changing in AWS; run {again} to carry on"
         changing = ", ".join(f"{name} ({status})" for name, status in flying.values())
@@ -383,7 +385,8 @@ class Deployer:
             return result
 
         deps = {k: self.project.upstream(k) for k in order}
-        return self.run("deploy", order, deps, run)
+        resume = f"stack {order[0]}" if keys and len(order) == 1 else "all"
+        return self.run("deploy", order, deps, run, resume=resume)
 
     def _rank(self, key: str) -> int:
         return self.project.order().index(key)

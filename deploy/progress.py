@@ -196,6 +196,8 @@ class LiveReporter(Reporter):
                 return
             row.ended = self.clock()
             row.outcome = result.outcome.value
+            if result.outcome.ok and row.total:
+                row.done = row.total  # (an emulator may send no per-resource events)
             row.message = result.message
             row.current = ""
             if result.outcome.value == "failed":

@@ -58,6 +58,12 @@ def test_every_command_has_help(command):
     assert len(result.output.splitlines()) > 4
 
 
+def test_no_command_shows_the_help():
+    result = invoke([])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: python -m deploy [OPTIONS] COMMAND")
+
+
 def test_start_up_does_not_import_boto3_or_troposphere():
     code = "import sys, deploy.cli; print(sorted({'boto3', 'botocore', 'troposphere'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -93,6 +99,7 @@ def test_start_up_does_not_import_boto3_or_troposphere():
         pytest.param(["--endpoint-url", "nowhere", "status"], "error: --endpoint-url 'nowhere' is not a URL", id="url"),
         pytest.param(["all", "--concurrency", "0"], "error: Invalid value for '--concurrency'", id="concurrency"),
         pytest.param(["deploy"], "error: No such command 'deploy'", id="unknown-command"),
+        pytest.param(["stack"], "error: Missing argument 'NAME'", id="missing-argument"),
         pytest.param(["all", "--force"], "error: No such option '--force'", id="unknown-option"),
     ],
 )
@@ -234,3 +241,27 @@ def test_a_failed_run_prints_the_summary_then_one_error_line(on_moto, project):
     assert result.exit_code == 1
     assert "store" in result.stdout and "failed" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "error: deploy dev: store failed; app, edge skipped"
+
+
+def test_ctrl_c_is_one_line_and_exit_130(project):
+    from deploy.plan import ThreadExecutor
+    from deploy.session import Aws
+    from tests.deploy.fakes import FakeCfn, FakeSession, FakeSts, Step
+
+    class CtrlC(ThreadExecutor):
+        def wait_any(self):
+            raise KeyboardInterrupt
+
+    fake = FakeCfn()
+    fake.scripts["hana-dev-net"] = [Step("CREATE_IN_PROGRESS")] * 100
+    session = FakeSession(cloudformation=fake, sts=FakeSts())
+    app = App(
+        project_factory=lambda env: project,
+        aws_factory=lambda settings, region: Aws(settings, region, session=session),
+        executor_factory=CtrlC,
+    )
+    result = invoke(["stack", "net"], app)
+    assert result.exit_code == 130
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: interrupted: ")
+    assert "`python -m deploy --env dev stack net`" in line
