@@ -348,8 +348,10 @@ class StackOps:
             if not token:
                 return list(reversed(fresh))
 
-    def _wait(self, key: str, watch: _Watch, *, deleting: bool = False) -> str:
-        """Poll until the stack settles; returns its final status (DELETE_COMPLETE if it is gone)."""
+    def _wait(self, key: str, watch: _Watch, *, deleting: bool = False, early: bool = True) -> str:
+        """Poll until the stack settles; returns its final status (DELETE_COMPLETE if it is gone).
+        `early`: stop at *_CLEANUP_IN_PROGRESS (the outcome is known and dependents may start);
+        otherwise wait until the stack accepts the next operation."""
         api = self._api()
         pacer = Pacer(self.timing, self.cancel)
         deadline = self.timing.clock() + self.timing.timeout
@@ -357,7 +359,7 @@ class StackOps:
         while True:
             stack = self.describe(watch.stack_id)
             status = stack["StackStatus"] if stack else ("DELETE_COMPLETE" if deleting else "GONE")
-            fresh = self._new_events(api, watch) if stack or not deleting else []
+            fresh = self._new_events(api, watch) if stack else []
             for e in fresh:
                 watch.add(e)
                 self.reporter.event(key, e)
@@ -365,7 +367,7 @@ class StackOps:
             self.reporter.update(
                 key, state=status, done=len(watch.done), total=watch.total, current=watch.current or ""
             )
-            if not status.endswith("_IN_PROGRESS") or status in SETTLED_EARLY:
+            if not status.endswith("_IN_PROGRESS") or (early and status in SETTLED_EARLY):
                 self._flying(key, name, None)
                 return status
             if self.timing.clock() > deadline:
@@ -453,7 +455,7 @@ class StackOps:
                 api = self._api()
                 watch = self._watch_for(api, live, None)
                 api("continue_update_rollback", StackName=live["StackId"])
-                final = self._wait(req.key, watch)
+                final = self._wait(req.key, watch, early=False)
                 if final != "UPDATE_ROLLBACK_COMPLETE":
                     raise _Failed(
                         f"continuing the rollback of {req.name} ended in {final}: "
@@ -466,10 +468,10 @@ class StackOps:
                     f"delete with `{req.command} delete` or `aws cloudformation delete-stack --stack-name {req.name} "
                     "--retain-resources <LogicalId>`"
                 )
-            elif status.endswith("_IN_PROGRESS") and status not in SETTLED_EARLY:
+            elif status.endswith("_IN_PROGRESS"):
                 self._note(req.key, notes, f"{req.name} is {status} from an earlier run: waiting for it")
                 api = self._api()
-                self._wait(req.key, self._watch_for(api, live, None))
+                self._wait(req.key, self._watch_for(api, live, None), early=False)
                 live = self.describe(live["StackId"])
             else:
                 return live
@@ -749,7 +751,7 @@ class StackOps:
         api = self._api()
         if live["StackStatus"].endswith("_IN_PROGRESS") and live["StackStatus"] != "REVIEW_IN_PROGRESS":
             self._note(key, notes, f"{name} is {live['StackStatus']} from an earlier run: waiting for it")
-            self._wait(key, self._watch_for(api, live, None))
+            self._wait(key, self._watch_for(api, live, None), early=False)
             live = self.describe(live["StackId"])
             if live is None or live["StackStatus"] == "DELETE_COMPLETE":
                 return Result(key, name, Outcome.DELETED, status="DELETE_COMPLETE")

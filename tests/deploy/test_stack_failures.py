@@ -85,6 +85,18 @@ def test_a_stack_still_changing_from_an_earlier_run_is_waited_for():
     assert any("UPDATE_IN_PROGRESS from an earlier run: waiting" in n for n in result.notes)
 
 
+def test_a_stack_cleaning_up_after_an_earlier_update_is_waited_for_before_the_next():
+    fake = FakeCfn()
+    stack = fake.add_stack(NAME, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", template="old", tags=TAGS)
+    fake.steps[stack["StackId"]] = [Step("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), Step("UPDATE_COMPLETE")]
+
+    result = ops(fake).deploy(request())
+
+    assert result.outcome is Outcome.UPDATED
+    assert fake.ops().index("create_change_set") > 2
+    assert any("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS from an earlier run: waiting" in n for n in result.notes)
+
+
 def test_update_rollback_failed_says_exactly_what_to_run():
     fake = FakeCfn()
     stack = fake.add_stack(NAME, "UPDATE_ROLLBACK_FAILED")
@@ -102,6 +114,11 @@ def test_update_rollback_failed_says_exactly_what_to_run():
 def test_continue_rollback_recovers_then_updates():
     fake = FakeCfn()
     fake.add_stack(NAME, "UPDATE_ROLLBACK_FAILED", template="old")
+    fake.scripts[NAME] = [
+        Step("UPDATE_ROLLBACK_IN_PROGRESS"),
+        Step("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"),
+        Step("UPDATE_ROLLBACK_COMPLETE"),
+    ]
 
     result = ops(fake).deploy(request(continue_rollback=True))
 
