@@ -97,7 +97,6 @@ _MAX_RULE_VALUES = 5
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 _ALB_IDLE_TIMEOUT_S = 3600
-_ALB_LOG_PREFIX = "alb"
 # Draining: the api finishes in-flight requests (including streamed responses) within a minute;
 # ws gets two so clients reconnect elsewhere before the ALB cuts their socket.
 _DEREGISTRATION_DELAY_S = {"api": 60, "ws": 120}
@@ -254,7 +253,7 @@ def _load_balancer(cfg: EnvConfig, stack: Stack) -> elb.LoadBalancer:
         "idle_timeout.timeout_seconds": str(_ALB_IDLE_TIMEOUT_S),
         "access_logs.s3.enabled": "true",
         "access_logs.s3.bucket": stack.input("LogsBucketName"),
-        "access_logs.s3.prefix": _ALB_LOG_PREFIX,
+        "access_logs.s3.prefix": naming.ALB_ACCESS_LOG_PREFIX,  # storage lets ELB write there
         "deletion_protection.enabled": str(cfg.alb_deletion_protection).lower(),
     }
     alb = elb.LoadBalancer(
