@@ -59,15 +59,13 @@ and `ServiceUrl`.
 
 from __future__ import annotations
 
-from awacs import aws
-from awacs import kms as kms_actions
-from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, certificatemanager, ecs, kms, route53
+from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, certificatemanager, ecs, route53
 from troposphere import elasticloadbalancingv2 as elb
 
 from . import naming
 from .config import EnvConfig, Service
-from .constructs import log_group, retain, suppress
-from .policies import ACCOUNT_ROOT
+from .constructs import kms_key, log_group, suppress
+from .policies import logs_key_statement
 from .spec import DeployParameter, From, Stack, StackSpec
 
 # Environment variable -> (secrets stack output holding the secret's ARN, JSON key in the secret).
@@ -175,8 +173,13 @@ def build(cfg: EnvConfig) -> Template:
     serving = _listeners(cfg, stack, alb)
     rules = {svc: stack.add(_listener_rule(svc, serving, target_groups[svc])) for svc in ROUTES}
 
-    key = stack.add(_logs_key(cfg))
-    stack.add(kms.Alias("ServiceLogsKeyAlias", AliasName=f"alias/{naming.name(cfg, 'ecs-logs')}", TargetKeyId=Ref(key)))
+    # The service log groups get a customer-managed key that CloudWatch Logs may use for them only.
+    log_groups = [naming.service_log_group(cfg, svc.name) for svc in cfg.services]
+    key, alias = kms_key(
+        cfg, SPEC.name, "ServiceLogsKey", "ecs-logs", extra_statements=(logs_key_statement(*log_groups),)
+    )
+    stack.add(key)
+    stack.add(alias)
 
     services = {}
     for svc in cfg.services:
@@ -393,51 +396,6 @@ def _listener_rule(svc: str, listener: elb.Listener, target_group: elb.TargetGro
 
 
 # --- services ---------------------------------------------------------------------------------
-
-
-def _logs_key(cfg: EnvConfig) -> kms.Key:
-    """Customer-managed key for the service log groups. CloudWatch Logs may use it only for log
-    groups under /ecs/hana-<env>/ (encryption context condition)."""
-    log_groups = Sub(
-        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:" + naming.service_log_group(cfg, "*")
-    )
-    policy = aws.PolicyDocument(
-        Version="2012-10-17",
-        Statement=[
-            aws.Statement(
-                Sid="AccountAdministersKeyThroughIam",
-                Effect=aws.Allow,
-                Principal=aws.Principal("AWS", ACCOUNT_ROOT),
-                Action=[kms_actions.Action("*")],
-                Resource=["*"],  # in a key policy, "*" means this key
-            ),
-            aws.Statement(
-                Sid="CloudWatchLogsUsesKeyForServiceLogs",
-                Effect=aws.Allow,
-                Principal=aws.Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
-                Action=[
-                    kms_actions.Encrypt,
-                    kms_actions.Decrypt,
-                    kms_actions.ReEncryptFrom,
-                    kms_actions.ReEncryptTo,
-                    kms_actions.GenerateDataKey,
-                    kms_actions.GenerateDataKeyWithoutPlaintext,
-                    kms_actions.DescribeKey,
-                ],
-                Resource=["*"],
-                Condition=aws.Condition(aws.ArnLike("kms:EncryptionContext:aws:logs:arn", log_groups)),
-            ),
-        ],
-    )
-    return retain(
-        kms.Key(
-            "ServiceLogsKey",
-            Description=f"{naming.prefix(cfg)} ECS service logs",
-            EnableKeyRotation=True,
-            KeyPolicy=policy,
-            Tags=naming.tags(cfg, SPEC.name),
-        )
-    )
 
 
 def _environment(cfg: EnvConfig, stack: Stack, svc: Service) -> list[ecs.Environment]:

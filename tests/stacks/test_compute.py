@@ -359,8 +359,10 @@ def test_log_key_rotates_and_logs_may_use_it_only_for_the_service_log_groups(env
     assert key["DeletionPolicy"] == "Retain"
     (logs_stmt,) = [s for s in props(key)["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
     assert logs_stmt["Principal"]["Service"] == {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
-    context = logs_stmt["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    assert context["Fn::Sub"].endswith(f":log-group:/ecs/hana-{env}/*")
+    context = logs_stmt["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    assert sorted(c["Fn::Sub"].rpartition(":log-group:")[2] for c in context) == sorted(
+        f"/ecs/hana-{env}/{svc}" for svc in SERVICES
+    )
 
 
 # --- configuration and secrets ----------------------------------------------------------------
