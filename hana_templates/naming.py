@@ -24,6 +24,10 @@ JWT_SECRET = "jwt-secret"
 GATEWAY_TOKEN_SECRET = "gateway-token"
 SECRET_KEYS = (*API_KEY_SECRETS, RDS_MASTER_SECRET, REDIS_AUTH_SECRET, JWT_SECRET, GATEWAY_TOKEN_SECRET)
 
+# Key prefix of the ALB's access logs in the logs bucket (compute sets it on the ALB, storage's
+# bucket policy lets ELB write below `<prefix>/AWSLogs/<account>/`).
+ALB_ACCESS_LOG_PREFIX = "alb"
+
 
 def prefix(cfg: EnvConfig) -> str:
     """`hana-dev`: the prefix of every resource name, and the ECS cluster's name."""
