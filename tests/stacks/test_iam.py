@@ -1,13 +1,12 @@
 """iam: least privilege, stated exactly. Each role's allowed (action, resource) pairs are listed
 here in full, so any added permission fails a test until someone writes it down with a reason."""
 
-import functools
 import json
 
 import pytest
 
-from hana_templates import config, iam
-from tests.tmpl import props, resources
+from hana_templates import iam
+from tests.tmpl import props, resources, template
 
 # The only allowed actions on Resource "*", and why the API leaves no choice.
 STAR_RESOURCE_ALLOWED = {
@@ -87,10 +86,8 @@ ROLES = {
 }
 
 
-@functools.cache
 def _tmpl(env):
-    # Until the upstream stacks are registered: build the module directly.
-    return iam.build(config.get(env)).to_dict()
+    return template(env, "iam")
 
 
 def _roles(env):
