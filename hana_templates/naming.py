@@ -59,6 +59,11 @@ def service_log_group(cfg: EnvConfig, service: str) -> str:
     return f"/ecs/{prefix(cfg)}/{service}"
 
 
+def flow_log_group(cfg: EnvConfig) -> str:
+    """`/vpc/hana-dev/flow-logs`: the VPC flow logs."""
+    return f"/vpc/{prefix(cfg)}/flow-logs"
+
+
 def bucket_name(cfg: EnvConfig, role: str) -> Sub:
     """`hana-dev-media-<account>-us-east-1`: bucket names are global, so the account and region make them unique."""
     return Sub(f"{prefix(cfg)}-{role}-${{AWS::AccountId}}-${{AWS::Region}}")
