@@ -22,13 +22,12 @@ redis-auth), iam (the enhanced-monitoring role). Outputs: endpoints, ports, iden
 
 from __future__ import annotations
 
-from awacs import aws
-from awacs import kms as kms_actions
 from troposphere import GetAtt, Ref, Sub, Template, elasticache, rds, secretsmanager
 
 from . import naming
 from .config import EnvConfig
 from .constructs import key_arn, kms_key, log_group, suppress
+from .policies import logs_key_statement
 from .spec import From, Stack, StackSpec
 
 SPEC = StackSpec(
@@ -108,31 +107,12 @@ def build(cfg: EnvConfig) -> Template:
 def _database_key(cfg: EnvConfig, stack: Stack):
     """One customer-managed key for the data of this stack: RDS storage, Performance Insights,
     Redis at rest, and the RDS log groups (CloudWatch Logs may use it only for those)."""
-    key, alias = kms_key(cfg, SPEC.name, "DatabaseKey", "database")
-    key.KeyPolicy.Statement.append(
-        aws.Statement(
-            Sid="CloudWatchLogsUseKeyForRdsLogGroups",
-            Effect=aws.Allow,
-            Principal=aws.Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
-            Action=[
-                kms_actions.Action("Encrypt*"),
-                kms_actions.Action("Decrypt*"),
-                kms_actions.Action("ReEncrypt*"),
-                kms_actions.Action("GenerateDataKey*"),
-                kms_actions.Action("Describe*"),
-            ],
-            Resource=["*"],  # in a key policy, "*" means this key
-            Condition=aws.Condition(
-                aws.ArnLike(
-                    "kms:EncryptionContext:aws:logs:arn",
-                    Sub(
-                        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-                        + _rds_log_group_prefix(cfg)
-                        + "*"
-                    ),
-                )
-            ),
-        )
+    key, alias = kms_key(
+        cfg,
+        SPEC.name,
+        "DatabaseKey",
+        "database",
+        extra_statements=(logs_key_statement(*(_rds_log_group_prefix(cfg) + kind for kind in RDS_LOG_EXPORTS)),),
     )
     stack.add(key)
     stack.add(alias)

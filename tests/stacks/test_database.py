@@ -1,13 +1,12 @@
 """database: PostgreSQL 16 and Redis 7 as the spec sizes them, private, encrypted, TLS-only,
 credentials only by dynamic reference, a final snapshot on delete or replacement."""
 
-import functools
 import json
 
 import pytest
 
-from hana_templates import config, database
-from tests.tmpl import one, props, resources
+from hana_templates import config
+from tests.tmpl import one, props, resources, template
 
 # The spec's sizes: dev as deployed, prod as the recommended table.
 SIZES = {
@@ -16,10 +15,8 @@ SIZES = {
 }
 
 
-@functools.cache
 def _tmpl(env):
-    # Until the upstream stacks are registered: build the module directly.
-    return database.build(config.get(env)).to_dict()
+    return template(env, "database")
 
 
 def _db(env):
@@ -138,12 +135,13 @@ def test_exported_logs_land_in_log_groups_with_explicit_retention_and_encryption
 def test_logs_may_use_the_database_key_only_for_the_rds_log_groups(env):
     statements = props(one(_tmpl(env), "AWS::KMS::Key"))["KeyPolicy"]["Statement"]
     (logs,) = [s for s in statements if s["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}}]
+    arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
     assert logs["Condition"] == {
-        "ArnLike": {
-            "kms:EncryptionContext:aws:logs:arn": {
-                "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-                f"/aws/rds/instance/hana-{env}-postgres/*"
-            }
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": [
+                {"Fn::Sub": f"{arn}/aws/rds/instance/hana-{env}-postgres/postgresql"},
+                {"Fn::Sub": f"{arn}/aws/rds/instance/hana-{env}-postgres/upgrade"},
+            ]
         }
     }
 
