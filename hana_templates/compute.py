@@ -228,7 +228,8 @@ def _cluster(cfg: EnvConfig) -> ecs.Cluster:
         "Cluster",
         ClusterName=naming.prefix(cfg),
         ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
-        # ECS Exec sessions are logged through each task's awslogs configuration.
+        # DEFAULT (ECS's own default): ECS Exec session output goes to the container's awslogs
+        # group, provided the task role may write there (see the README; otherwise not logged).
         Configuration=ecs.ClusterConfiguration(
             ExecuteCommandConfiguration=ecs.ExecuteCommandConfiguration(Logging="DEFAULT")
         ),

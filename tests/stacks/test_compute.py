@@ -1,17 +1,16 @@
 """compute: the cluster, the ALB with the spec's routing table, and the three Fargate services."""
 
-import functools
+import json
 
 import pytest
 
-from hana_templates import compute, config
+from hana_templates import compute, config, iam
+from tests import tmpl
 from tests.tmpl import one, props, resources
 
 
-@functools.cache
 def template(env: str) -> dict:
-    # Built directly until compute is registered (its producer stacks are not on main yet).
-    return compute.build(config.get(env)).to_dict()
+    return tmpl.template(env, "compute")
 
 
 SERVICES = ("api", "ws", "workers")
@@ -410,6 +409,37 @@ def test_no_secret_travels_as_a_plain_environment_variable(env, svc):
     assert not any(w in n for n in names for w in ("PASSWORD", "SECRET", "TOKEN", "API_KEY"))
     assert "resolve:secretsmanager" not in str(c["Environment"])
     assert not any("SecretArn" in str(e["Value"]) for e in c["Environment"])
+
+
+def _secret_shapes(env) -> dict[str, tuple[str, set[str]]]:
+    """secrets stack output -> (secret key such as `rds-master`, JSON keys the secret holds)."""
+    secrets = tmpl.template(env, "secrets")
+    shapes = {}
+    for output, spec in secrets["Outputs"].items():
+        if "Ref" not in spec["Value"]:
+            continue  # the KMS key's ARN
+        p = props(secrets["Resources"][spec["Value"]["Ref"]])
+        if "SecretString" in p:
+            fields = set(json.loads(p["SecretString"]))
+        else:
+            gen = p["GenerateSecretString"]
+            fields = set(json.loads(gen["SecretStringTemplate"])) | {gen["GenerateStringKey"]}
+        shapes[output] = (p["Name"].rpartition("/")[2], fields)
+    return shapes
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_injected_secrets_match_what_iam_grants_and_what_the_secrets_hold(env, svc):
+    shapes = _secret_shapes(env)
+    injected = {}
+    for s in _container(env, svc)["Secrets"]:
+        arn, json_key, stage, version = s["ValueFrom"]["Fn::Sub"].split(":")
+        key, fields = shapes[arn.removeprefix("${").removesuffix("}")]
+        assert json_key in fields, f"{s['Name']}: {key} holds {sorted(fields)}, not {json_key!r}"
+        assert (stage, version) == ("", "")
+        injected[s["Name"]] = key
+    # the task execution role may read exactly the union of these, each service only its own
+    assert sorted(injected.values()) == sorted(iam.secrets_of(svc))
 
 
 # --- autoscaling ------------------------------------------------------------------------------
