@@ -65,6 +65,7 @@ from troposphere import elasticloadbalancingv2 as elb
 from . import naming
 from .config import EnvConfig, Service
 from .constructs import kms_key, log_group, suppress
+from .errors import TemplateLimitError
 from .policies import logs_key_statement
 from .spec import DeployParameter, From, Stack, StackSpec
 
@@ -386,7 +387,10 @@ def _listeners(cfg: EnvConfig, stack: Stack, alb: elb.LoadBalancer) -> elb.Liste
 def _listener_rule(svc: str, listener: elb.Listener, target_group: elb.TargetGroup) -> elb.ListenerRule:
     priority, paths = ROUTES[svc]
     if len(paths) > _MAX_RULE_VALUES or sum(p.count("*") + p.count("?") for p in paths) > _MAX_RULE_VALUES:
-        raise ValueError(f"route {svc}: an ALB rule takes at most {_MAX_RULE_VALUES} values and wildcards")
+        raise TemplateLimitError(
+            f"route {svc}: {len(paths)} path patterns; an ALB rule takes at most {_MAX_RULE_VALUES} values "
+            f"and {_MAX_RULE_VALUES} wildcards: split the route into two rules"
+        )
     return elb.ListenerRule(
         f"{_TITLES[svc]}ListenerRule",
         ListenerArn=Ref(listener),

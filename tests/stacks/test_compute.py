@@ -5,6 +5,7 @@ import json
 import pytest
 
 from hana_templates import compute, config, iam
+from hana_templates.errors import TemplateLimitError
 from tests import tmpl
 from tests.tmpl import one, props, resources
 
@@ -222,7 +223,7 @@ def test_every_rule_respects_the_alb_limit_of_five_condition_values(env):
 
 def test_a_route_with_too_many_paths_is_refused(monkeypatch):
     monkeypatch.setitem(compute.ROUTES, "api", (10, tuple(f"/p{i}/*" for i in range(6))))
-    with pytest.raises(ValueError, match="at most 5"):
+    with pytest.raises(TemplateLimitError, match="at most 5 values"):
         compute.build(config.get("dev"))
 
 
