@@ -369,3 +369,12 @@ def main_stack(app: App, continue_rollback: bool) -> None:
             err=True,
         )
     _finish(report, project)
+
+
+# --- day-to-day operations (issue #7): login, push, scale, restart, logs, secrets, exec, health ---
+# Defined in ops_cli.py (over login.py, images.py, ecs.py, logs.py, secrets.py, health.py); it
+# imports `App` and `pass_app` from here, hence the import at the end.
+from . import ops_cli  # noqa: E402
+
+for _command in ops_cli.COMMANDS:
+    cli.add_command(_command)

@@ -1,0 +1,247 @@
+"""`push`: build the application image, push it to ECR, roll the services onto it.
+
+1. Local checks first, nothing changed yet: the build context and Dockerfile exist, docker is
+   installed and its daemon answers, the tag is known. The tag is the git commit of the context
+   (12 hex digits); a working tree with uncommitted changes gets `<commit>-dirty-<UTC time>`, so
+   an image is never mistaken for a commit it is not. `--tag` chooses one instead.
+2. AWS checks: the repository `hana-<env>/api` exists (storage stack), and for the rollout, the
+   compute stack is deployed from exactly the template in out/<env>/compute.yaml, so the rollout
+   changes the image and nothing else.
+3. `docker build --platform linux/amd64` (the task definitions run X86_64) tagged `<tag>` and
+   `latest`; ECR login with a token from boto3 (GetAuthorizationToken) piped to
+   `docker login --password-stdin`, never on a command line or in a log; `docker push` of both tags.
+4. Rollout (unless --no-rollout): the compute stack's `ImageTag` parameter through the deployer.
+
+Why the parameter and not new task definition revisions: the task definitions are resources of
+the compute stack. A revision registered beside CloudFormation is drift: the next deploy of
+compute would put the services back on the stack's ImageTag (an older image), and a rollback
+of the stack would not know about it. Updating the parameter keeps CloudFormation the source of
+truth: the image a service runs is always the stack's ImageTag, CloudFormation waits for the
+ECS deployment and rolls the stack back if the circuit breaker stops it, and desired counts are
+kept live (plan.ecs_live_value). When the tag is already the stack's (the same commit pushed
+again) and ECR now holds a different image under it, the running services are restarted
+instead (ECS pulls the tag again; the task definitions stay CloudFormation's).
+
+With the local emulator there is no registry: the image is built and tagged, not pushed, and
+the rollout runs against the emulator.
+
+Exported: BuildSpec, build_spec, docker_ready, Repository, repository, registry_login, build,
+push, remote_digest, RolloutCheck, check_rollout.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .cfn import USABLE, error_code
+from .errors import BadInput, DeployError
+from .external import DOCKER, GIT, run
+from .ops import Ops
+
+PLATFORM = "linux/amd64"  # compute's task definitions: RuntimePlatform LINUX / X86_64
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    context: Path
+    dockerfile: Path
+    tag: str
+    revision: str | None  # the git commit, when the context is in a repository
+    dirty: bool = False
+
+
+def build_spec(
+    context: str, dockerfile: str | None, tag: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> BuildSpec:
+    ctx = Path(context)
+    if not ctx.is_dir():
+        raise BadInput(f"--context {context}: no such directory")
+    df = Path(dockerfile) if dockerfile else ctx / "Dockerfile"
+    if not df.is_file():
+        raise BadInput(f"{df} does not exist: pass --dockerfile PATH (or --context DIR with a Dockerfile)")
+    revision, dirty = _git_state(ctx, required=tag is None)
+    if tag is not None:
+        if tag == "latest" or not _TAG.match(tag):
+            raise BadInput(
+                f"--tag {tag!r}: a Docker tag is 1-128 letters, digits, _ . - (not starting with . or -), "
+                "and not `latest` (every push moves latest itself)"
+            )
+        return BuildSpec(ctx, df, tag, revision, dirty)
+    assert revision is not None
+    short = revision[:12]
+    return BuildSpec(ctx, df, f"{short}-dirty-{now():%Y%m%d%H%M%S}" if dirty else short, revision, dirty)
+
+
+def _git_state(ctx: Path, required: bool) -> tuple[str | None, bool]:
+    git = GIT.find()
+    if git is None:
+        if required:
+            GIT.require("tagging the image with the git commit")
+        return None, False
+    head = run([git, "rev-parse", "HEAD"], cwd=str(ctx))
+    if head.returncode != 0:
+        if required:
+            raise BadInput(
+                f"{ctx} is not in a git repository: the image is tagged with the commit it was built from; "
+                "pass --tag to choose a tag"
+            )
+        return None, False
+    status = run([git, "status", "--porcelain", "--", "."], cwd=str(ctx))
+    return head.stdout.strip(), bool(status.stdout.strip())
+
+
+def docker_ready() -> str:
+    """The docker executable, after checking its daemon answers; BadInput otherwise (nothing changed)."""
+    docker = DOCKER.require("push")
+    done = run([docker, "version", "--format", "{{.Server.Version}}"], timeout=60)
+    if done.returncode != 0 or not done.stdout.strip():
+        text = " ".join((done.stderr or done.stdout or "").split())
+        if "permission denied" in text.lower():
+            raise BadInput(
+                "docker cannot reach its daemon (permission denied on its socket): add your user to the "
+                "`docker` group and log in again, or run with sudo"
+            )
+        reason = f" ({text[:160]})" if text else ""
+        raise BadInput(
+            f"the Docker daemon is not running{reason}: start Docker (Docker Desktop, or "
+            "`sudo systemctl start docker`) and retry"
+        )
+    return docker
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str  # hana-dev/api
+    uri: str  # <account>.dkr.ecr.<region>.amazonaws.com/hana-dev/api
+
+    @property
+    def registry(self) -> str:
+        return self.uri.split("/", 1)[0]
+
+
+def repository(ops: Ops) -> Repository:
+    from botocore.exceptions import ClientError
+
+    from hana_templates import naming
+
+    name = naming.ecr_repository(ops.cfg)
+    try:
+        repos = ops.client("ecr").describe_repositories(repositoryNames=[name])["repositories"]
+    except ClientError as err:
+        if error_code(err) == "RepositoryNotFoundException":
+            raise DeployError(
+                f"ECR repository {name} does not exist in {ops.region}: deploy the storage stack first "
+                f"(`{ops.command} stack storage`)"
+            ) from None
+        raise
+    return Repository(name, repos[0]["repositoryUri"])
+
+
+def remote_digest(ops: Ops, repo: Repository, tag: str) -> str | None:
+    """The digest ECR holds under `tag`, None when it has no such image."""
+    from botocore.exceptions import ClientError
+
+    try:
+        details = ops.client("ecr").describe_images(repositoryName=repo.name, imageIds=[{"imageTag": tag}])
+    except ClientError as err:
+        if error_code(err) == "ImageNotFoundException":
+            return None
+        raise
+    images = details.get("imageDetails") or []
+    return images[0].get("imageDigest") if images else None
+
+
+def registry_login(ops: Ops, docker: str, repo: Repository) -> None:
+    """`docker login` to the repository's registry with an ECR token; the password goes through stdin only."""
+    data = ops.client("ecr").get_authorization_token()["authorizationData"][0]
+    user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    done = run([docker, "login", "--username", user, "--password-stdin", repo.registry], input=password)
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr or done.stdout or "").splitlines() if line.strip()]
+        raise DeployError(f"docker login to {repo.registry} failed: {lines[-1].strip() if lines else 'no reason'}")
+
+
+def _stream(args: list[str], emit: Callable[[str], None]) -> tuple[int, list[str]]:
+    """Run a long docker command, passing its output on line by line; (exit status, last lines)."""
+    from .external import describe
+
+    emit(f"$ {describe(args)}")
+    tail: list[str] = []
+    with subprocess.Popen(  # noqa: S603 - our argument list, no shell
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            emit(f"  {line}")
+            tail = [*tail[-4:], line]
+        return proc.wait(), tail
+
+
+def build(ops: Ops, docker: str, spec: BuildSpec, repo: Repository) -> None:
+    args = [docker, "build", "--platform", PLATFORM, "--file", str(spec.dockerfile)]
+    args += ["--tag", f"{repo.uri}:{spec.tag}", "--tag", f"{repo.uri}:latest"]
+    if spec.revision:
+        args += ["--label", f"org.opencontainers.image.revision={spec.revision}"]
+    args.append(str(spec.context))
+    status, tail = _stream(args, ops.emit)
+    if status != 0:
+        raise DeployError(f"docker build failed (exit {status}): {tail[-1] if tail else 'no output'}")
+
+
+def push(ops: Ops, docker: str, repo: Repository, tags: list[str]) -> None:
+    for tag in tags:
+        status, tail = _stream([docker, "push", f"{repo.uri}:{tag}"], ops.emit)
+        if status != 0:
+            raise DeployError(f"docker push of {repo.uri}:{tag} failed (exit {status}): {tail[-1] if tail else ''}")
+
+
+# --- rollout ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RolloutCheck:
+    stack: str
+    live_tag: str | None  # the stack's ImageTag now; None: compute is not deployed
+
+
+def check_rollout(deployer: Any) -> RolloutCheck:
+    """Before building: the rollout can change the image and nothing else. BadInput otherwise."""
+    from .project import MAIN, parse_template
+
+    project = deployer.project
+    name = project.stack_name("compute")
+    project.check(["compute"])
+    if deployer.ops.describe(project.stack_name(MAIN)) is not None:
+        raise BadInput(
+            f"environment {project.env} is deployed as the nested stack {project.stack_name(MAIN)}: push does not "
+            "roll that out; push with --no-rollout"
+        )
+    live = deployer.ops.describe(name)
+    if live is None:
+        return RolloutCheck(name, None)
+    status = live["StackStatus"]
+    if status not in USABLE:
+        raise BadInput(f"{name} is {status}: wait for it (or fix it) before a rollout, or push with --no-rollout")
+    body = deployer.aws.client("cloudformation").get_template(StackName=live["StackId"], TemplateStage="Original")[
+        "TemplateBody"
+    ]
+    local = project.body("compute")
+    same = body == local if isinstance(body, str) else body == parse_template(local)
+    if not same:
+        raise BadInput(
+            f"out/{project.env}/compute.yaml differs from the deployed {name}, and a rollout would deploy those "
+            f"changes too: see them with `{project.command()} plan compute`, deploy them with the image in one go "
+            f"(`{project.command()} stack compute -p ImageTag=<tag>` after `push --no-rollout`), or push with "
+            "--no-rollout"
+        )
+    params = {p["ParameterKey"]: p.get("ParameterValue") for p in live.get("Parameters") or []}
+    return RolloutCheck(name, params.get("ImageTag"))

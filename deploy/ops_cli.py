@@ -1,0 +1,462 @@
+"""The day-to-day operations commands of `python -m deploy` (issue #7): login, push, scale,
+restart, logs, secrets, exec and health. cli.py adds `COMMANDS` to its group, so they share its
+global options (--env, --profile, --region, --endpoint-url, --debug) and its one error boundary.
+
+Each command is a thin click function over its module (login.py, images.py, ecs.py, logs.py,
+secrets.py, health.py): input is validated before anything is sent to AWS, AWS failures become
+one line (ops.aws_errors), progress and notes go to stderr, results to stdout.
+
+Exported: COMMANDS.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from .cli import App, pass_app
+
+SERVICES = ("api", "ws", "workers")  # ecs.SERVICES, repeated here so `--help` imports nothing heavy
+
+
+def _emit(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _ops(app: App, announce: bool) -> Any:
+    """The operations context, after the preflight (the account the environment pins)."""
+    from .ops import ECS_TIMING, Ops
+
+    aws = app.aws()
+    project = app.project()
+    aws.preflight(project.cfg)
+    if announce:
+        _emit(aws.describe(project.cfg))
+    return Ops(aws, project.cfg, project.command(), timing=app.timing or ECS_TIMING, emit=_emit)
+
+
+def _aws_errors(app: App) -> Any:
+    from .ops import aws_errors
+
+    return aws_errors(app.settings)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    from .views import table
+
+    return table(headers, rows)
+
+
+# --- login --------------------------------------------------------------------------------------
+
+
+@click.command("login", short_help="Refresh the profile's AWS SSO session.")
+@click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code; do not open a browser.")
+@click.option(
+    "--device-flow", is_flag=True, help="Use the built-in device authorization flow even if AWS CLI v2 is installed."
+)
+@pass_app
+def login(app: App, no_browser: bool, device_flow: bool) -> None:
+    """Sign in to AWS SSO for --profile (default: $AWS_PROFILE, else the `default` profile), then
+    show the account and role it reaches.
+
+    Uses `aws sso login` when AWS CLI v2 is installed; otherwise (no CLI, or pip's v1, which has
+    no `sso login`) runs the device authorization flow itself and writes the token where boto3
+    and the AWS CLI read it (~/.aws/sso/cache).
+    """
+    from . import login as sso
+    from .errors import BadInput, DeployError
+    from .external import run
+
+    if app.settings.local:
+        raise BadInput("login is for AWS SSO: the local emulator needs no login")
+    profile = sso.sso_profile(app.settings.profile)
+    aws_cli = None if device_flow else sso.cli_v2()
+    expires = None
+    if aws_cli is not None:
+        args = [aws_cli, "sso", "login", "--profile", profile.profile, *(["--no-browser"] if no_browser else [])]
+        _emit(f"signing in with AWS CLI v2: aws sso login --profile {profile.profile}")
+        status = run(args, capture=False).returncode
+        if status != 0:
+            raise DeployError(f"`aws sso login --profile {profile.profile}` failed (exit {status})")
+    else:
+        why = "--device-flow" if device_flow else "AWS CLI v2 is not installed (pip's v1 has no `sso login`)"
+        _emit(f"{why}: signing in with the device authorization flow")
+
+        def show(url: str, code: str) -> None:
+            _emit(f"Sign in to AWS SSO for profile {profile.profile} ({profile.start_url}):")
+            _emit(f"  open  {url}")
+            _emit(f"  code  {code}   (check that the page shows this code)")
+            if not no_browser and sso.can_open_browser():
+                import webbrowser
+
+                webbrowser.open(url)
+            _emit("waiting for the approval in the browser ...")
+
+        sleep = app.timing.sleep if app.timing is not None else None
+        expires = sso.DeviceLogin(profile, show, sleep=sleep).run()
+    with _aws_errors(app):
+        ident = app.aws().identity()
+    until = f"; SSO token valid until {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
+    click.echo(f"signed in: account {ident.account}, {ident.principal} (profile {profile.profile}){until}")
+
+
+# --- push ---------------------------------------------------------------------------------------
+
+
+@click.command("push", short_help="Build the image, push it to ECR, roll the services onto it.")
+@click.option(
+    "--context",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Docker build context (the application repository).",
+)
+@click.option("--dockerfile", type=click.Path(dir_okay=False), help="Dockerfile [default: CONTEXT/Dockerfile].")
+@click.option(
+    "--tag",
+    help="Image tag [default: the git commit of CONTEXT (12 hex digits), plus -dirty-<UTC time> with "
+    "uncommitted changes]. `latest` always moves too.",
+)
+@click.option("--no-rollout", is_flag=True, help="Push only: the services keep running their current image.")
+@pass_app
+def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rollout: bool) -> None:
+    """Build the application image (linux/amd64), tag it with the git commit and `latest`, log in
+    to ECR (token through stdin only), push both tags, then roll the services onto the new tag by
+    updating the compute stack's ImageTag parameter and wait until they are stable.
+
+    \b
+    python -m deploy push --context ../hana          build, push and roll out
+    python -m deploy push --no-rollout               push only
+    """
+    from . import ecs, images, views
+    from .errors import DeployError
+
+    spec = images.build_spec(context, dockerfile, tag)
+    docker = images.docker_ready()
+    with _aws_errors(app):
+        ops = _ops(app, announce=True)
+        local = app.settings.local or ops.settings.local
+        project = app.project()
+        repo = images.repository(ops)
+        deployer = None if no_rollout else app.deployer(announce=False)
+        check = images.check_rollout(deployer) if deployer is not None else None
+        before = None if local else images.remote_digest(ops, repo, spec.tag)
+        dirty = " (uncommitted changes in the context)" if spec.dirty else ""
+        _emit(f"building {repo.uri}:{spec.tag}{dirty}")
+        images.build(ops, docker, spec, repo)
+        digest = None
+        if local:
+            _emit("the local emulator has no registry: the image is built and tagged here, not pushed")
+        else:
+            images.registry_login(ops, docker, repo)
+            images.push(ops, docker, repo, [spec.tag, "latest"])
+            digest = images.remote_digest(ops, repo, spec.tag)
+            if digest is None:
+                raise DeployError(f"docker push reported success, but ECR has no image {repo.name}:{spec.tag}")
+            click.echo(f"pushed {repo.uri}:{spec.tag} and :latest ({digest})")
+        if check is None:
+            click.echo(f"not rolled out: run `{project.command()} stack compute -p ImageTag={spec.tag}` when ready")
+            return
+        if check.live_tag is None:
+            click.echo(f"{check.stack} is not deployed yet: its first deploy runs :latest, this image")
+            return
+        if check.live_tag == spec.tag:
+            if digest is None or digest == before:
+                click.echo(f"{check.stack} already runs {spec.tag}, the same image: nothing to roll out")
+                return
+            _emit(f"{check.stack} already runs the tag {spec.tag}, but ECR now holds a new image under it: restarting")
+            restarted, states = ecs.restart(ops, list(SERVICES))
+        else:
+            _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
+            report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
+            click.echo(views.summary(report, project.env))
+            if not report.ok:
+                result = report.results["compute"]
+                raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
+            states = ecs.wait_stable(ops, list(SERVICES))
+    rows = [[k, st.summary(), st.revision] for k, st in states.items()]
+    click.echo(_table(["Service", "Tasks", "Task definition"], rows))
+
+
+# --- scale and restart --------------------------------------------------------------------------
+
+
+@click.command("scale", short_help="Set the services' task count (0 stops them).")
+@click.option("--count", type=click.IntRange(min=0), required=True, help="Tasks per service; 0 stops the service.")
+@click.option("--service", type=click.Choice(SERVICES), help="Only this service [default: api, ws and workers].")
+@click.option("--confirm-prod", is_flag=True, help="Required to stop (--count 0) a protected environment (prod).")
+@pass_app
+def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None:
+    """Set the desired task count and wait until the services are stable, showing the running
+    count before and after. The count must fit the environment's limits (config.py: min_tasks
+    to max_tasks), or be 0: the spec's "stop dev environment". A service with Application Auto
+    Scaling gets its range moved (count..max, 0..0 to stop) so autoscaling keeps the new count.
+
+    \b
+    python -m deploy scale --count 0                  stop dev (all three services)
+    python -m deploy scale --count 1 --service api    start the api again
+    """
+    from . import ecs
+
+    project = app.project()
+    keys = [service] if service else list(SERVICES)
+    ecs.check_count(project.cfg, keys, count, confirm_prod)
+    with _aws_errors(app):
+        ops = _ops(app, announce=True)
+        start = ops.clock()
+        results = ecs.scale(ops, keys, count)
+        took = ops.clock() - start
+    from .progress import fmt_elapsed
+
+    changed = [r.key for r in results if r.changed]
+    head = f"scale {project.env}: {', '.join(keys)} at {count} task{'s' if count != 1 else ''}"
+    head += f" in {fmt_elapsed(took)}" if changed else " (already)"
+    rows = []
+    for r in results:
+        autoscaling = "-"
+        if r.range_before is not None:
+            autoscaling = (
+                f"range {r.range_before} -> {r.range_after}"
+                if r.range_after != r.range_before
+                else f"range {r.range_before}"
+            )
+        after = r.after.summary() if r.after else "?"
+        rows.append([r.key, r.before.summary(), after, autoscaling])
+    click.echo(head)
+    click.echo(_table(["Service", "Before", "After", "Autoscaling"], rows))
+
+
+@click.command("restart", short_help="Replace the running tasks (so they read changed secrets).")
+@click.argument("services", nargs=-1, type=click.Choice(SERVICES), metavar="[SERVICE]...")
+@pass_app
+def restart(app: App, services: tuple[str, ...]) -> None:
+    """Start new tasks for the running services (default: all three) and wait until the old ones
+    are gone: how a service picks up a changed secret. Services at 0 tasks are left alone."""
+    from . import ecs
+
+    keys = list(dict.fromkeys(services)) or list(SERVICES)
+    with _aws_errors(app):
+        ops = _ops(app, announce=True)
+        restarted, states = ecs.restart(ops, keys)
+    idle = [k for k in keys if k not in restarted]
+    if restarted:
+        click.echo(f"restarted {', '.join(restarted)}")
+        click.echo(
+            _table(
+                ["Service", "Tasks", "Task definition"],
+                [[k, states[k].summary(), states[k].revision] for k in restarted],
+            )
+        )
+    if idle:
+        click.echo(f"not running (0 tasks), left alone: {', '.join(idle)}")
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+@click.command("logs", short_help="Show or follow a service's logs (like aws logs tail).")
+@click.argument("service", type=click.Choice(SERVICES), default="api", required=False, metavar="[SERVICE]")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new events until Ctrl-C.")
+@click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 1h, 2d, 1w or a UTC time.")
+@click.option("--filter", "pattern", metavar="PATTERN", help="CloudWatch Logs filter pattern, e.g. ERROR.")
+@click.option(
+    "--color/--no-color", default=None, help="Colour per log stream [default: on a terminal, unless NO_COLOR]."
+)
+@pass_app
+def logs(app: App, service: str, follow: bool, since: str, pattern: str | None, color: bool | None) -> None:
+    """The log events of SERVICE (api, ws or workers; default api) from /ecs/hana-<env>/SERVICE,
+    oldest first: time, log stream (the task), message; each stream in its own colour.
+
+    \b
+    python -m deploy logs --follow                   the spec's `pnpm aws:logs`
+    python -m deploy logs workers --since 1h --filter ERROR
+    """
+    from . import logs as tail_logs
+
+    start = tail_logs.parse_since(since, datetime.now(UTC))
+    use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    with _aws_errors(app):
+        ops = _ops(app, announce=False)
+        tail = tail_logs.Tail(
+            ops, service, start, pattern, out=lambda line: click.echo(line, color=use_color), color=use_color
+        )
+        what = f"{tail.group} since {start:%Y-%m-%d %H:%M:%S} UTC" + (f", filter {pattern!r}" if pattern else "")
+        _emit(what + (" (following: Ctrl-C to stop)" if follow else ""))
+        printed = tail.follow() if follow else tail.once()
+    if printed == 0 and not follow:
+        _emit("no log events in that time")
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+@click.group("secrets", short_help="List the secrets or set one (values are never shown).")
+def secrets_group() -> None:
+    """The environment's Secrets Manager secrets (hana/<env>/<key>). Values are never printed."""
+
+
+@secrets_group.command("list", short_help="Each secret: is a value set, when it changed, who reads it.")
+@pass_app
+def secrets_list(app: App) -> None:
+    """Each secret of the environment: whether a value is set (never the value), when it last
+    changed and which services read it."""
+    from . import secrets
+
+    with _aws_errors(app):
+        ops = _ops(app, announce=False)
+        rows = secrets.list_rows(ops)
+    click.echo(
+        _table(
+            ["Secret", "Value", "Last changed", "Read by"],
+            [
+                [
+                    f"`{r.name}`",
+                    r.state + (" (generated)" if r.generated and r.state == "set" else ""),
+                    f"{r.changed:%Y-%m-%d %H:%M} UTC" if r.changed else "-",
+                    ", ".join(r.readers) or "-",
+                ]
+                for r in rows
+            ],
+        )
+    )
+    command = app.project().command()
+    for r in rows:
+        if r.needs_value:
+            required = " (required)" if r.key == "anthropic-api-key" else ""
+            click.echo(f"{r.key}{required} has no value yet: `{command} secrets set {r.key}`")
+
+
+@secrets_group.command("set", short_help="Store a new value (hidden prompt, or stdin).")
+@click.argument("name", metavar="NAME")
+@click.option("--force", is_flag=True, help="Accept an API key without its provider's usual prefix (a new format).")
+@click.option(
+    "--overwrite-generated",
+    is_flag=True,
+    help="Allow replacing a generated secret (rds-master, redis-auth, jwt-secret, gateway-token).",
+)
+@click.option(
+    "--restart/--no-restart",
+    default=None,
+    help="Restart the running services that read it [default: ask on a terminal, otherwise no].",
+)
+@pass_app
+def secrets_set(app: App, name: str, force: bool, overwrite_generated: bool, restart: bool | None) -> None:
+    """Store a new value for NAME (anthropic-api-key, openai-api-key, elevenlabs-api-key, ...; the
+    full hana/<env>/... name works too) in the JSON shape the services read. The value comes from
+    a hidden prompt on a terminal, otherwise from stdin. Obvious mistakes are refused before
+    anything is sent: empty, whitespace, a key of another provider.
+
+    \b
+    python -m deploy secrets set anthropic-api-key
+    pass show hana/anthropic | python -m deploy secrets set anthropic-api-key --restart
+    """
+    from hana_templates import naming
+
+    from . import ecs, secrets
+    from .errors import DeployError
+
+    project = app.project()
+    kind = secrets.resolve(project.cfg, name)
+    secret_name = naming.secret_name(project.cfg, kind.key)
+    interactive = app.interactive()
+    if interactive:
+        value = click.prompt(f"{secret_name} (input hidden)", hide_input=True, default="", show_default=False)
+    else:
+        value = click.get_text_stream("stdin").read()
+        value = value[:-1] if value.endswith("\n") else value
+        value = value[:-1] if value.endswith("\r") else value
+    secrets.validate(kind, value, force=force, overwrite_generated=overwrite_generated)
+    if kind.generated:
+        _emit(f"warning: {kind.key}: {kind.consequence}")
+    with _aws_errors(app):
+        ops = _ops(app, announce=True)
+        secrets.set_value(ops, kind, value)
+        click.echo(f'{secret_name}: new value stored as {{"{kind.field}": ...}} (not shown)')
+        readers = secrets.readers(kind.key)
+        try:
+            running, idle = ecs.readers_running(ops, readers)
+        except DeployError as err:
+            click.echo(f"{', '.join(readers)} read it when their tasks start ({err})")
+            return
+        if not running:
+            click.echo(f"{', '.join(readers)} read it when their tasks start (none is running now)")
+            return
+        names = ", ".join(running)
+        if restart is None:
+            restart = interactive and click.confirm(f"Restart {names} now so they read the new value?", default=True)
+        if not restart:
+            click.echo(f"{names} keep the old value until restarted: `{project.command()} restart {' '.join(running)}`")
+            return
+        restarted, states = ecs.restart(ops, running)
+    click.echo(f"restarted {', '.join(restarted)}: they run with the new value")
+
+
+# --- exec ---------------------------------------------------------------------------------------
+
+
+@click.command("exec", short_help="A shell (or a command) in a running container (ECS Exec).")
+@click.argument("service", type=click.Choice(SERVICES), default="api", required=False, metavar="[SERVICE]")
+@click.option("--command", "command", default="/bin/sh", show_default=True, help="What to run in the container.")
+@click.option("--task", help="Task id or ARN [default: the oldest running task of SERVICE that accepts ECS Exec].")
+@pass_app
+def exec_command(app: App, service: str, command: str, task: str | None) -> None:
+    """Open ECS Exec in a running task of SERVICE (default api) and hand the session to the AWS
+    Session Manager plugin, as `aws ecs execute-command --interactive` does.
+
+    \b
+    python -m deploy exec                             /bin/sh in an api container
+    python -m deploy exec workers --command 'nc -zv $DB_HOST 5432'
+    """
+    from . import ecs
+    from .errors import BadInput, DeployError
+    from .external import SSM_PLUGIN
+
+    if app.settings.local:
+        raise BadInput("exec needs running containers: the local emulator runs none")
+    if not command.strip():
+        raise BadInput("--command is empty")
+    plugin = SSM_PLUGIN.require("exec")
+    with _aws_errors(app):
+        ops = _ops(app, announce=True)
+        status = ecs.exec_session(ops, service, command, plugin, task)
+    if status != 0:
+        raise DeployError(f"the ECS Exec session ended with exit status {status}")
+
+
+# --- health -------------------------------------------------------------------------------------
+
+
+@click.command("health", short_help="GET the load balancer's /health: status and latency.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True, help="Requests to make.")
+@click.option(
+    "--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Seconds per request."
+)
+@pass_app
+def health(app: App, repeat: int, timeout: float) -> None:
+    """GET <ServiceUrl>/health, the URL from the compute stack's outputs (nothing else is called),
+    and report the HTTP status and the latency; exit 1 unless every answer is 200."""
+    from . import health as check
+    from .errors import DeployError
+
+    project = app.project()
+    with _aws_errors(app):
+        ops = _ops(app, announce=False)
+        url = check.health_url(ops, project.stack_name("compute"), app.settings.local or ops.settings.local)
+    probes = []
+    for _ in range(repeat):
+        probes.append(check.probe(url, timeout))
+        click.echo(probes[-1].line())
+    if repeat > 1:
+        click.echo(check.summary(probes))
+    bad = [p for p in probes if not p.healthy]
+    if bad:
+        answer = f"{bad[-1].status} {bad[-1].reason}" if bad[-1].status else f"no answer ({bad[-1].reason})"
+        raise DeployError(f"{project.env} is not healthy: {answer} from {url}")
+
+
+COMMANDS = [login, push, scale, restart, logs, secrets_group, exec_command, health]
