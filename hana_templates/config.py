@@ -147,6 +147,39 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """Working hours: outside them ECS scheduled scaling sets every service's capacity to 0."""
+
+    days: str = "MON-FRI"  # cron day-of-week field
+    start_hour: int = 8  # services scale back up (to their minimum task count)
+    end_hour: int = 20  # services scale to zero
+    timezone: str = "UTC"  # IANA name (e.g. "Europe/Berlin"); Application Auto Scaling follows DST
+
+
+@dataclass(frozen=True)
+class Savings:
+    """Cost switches (`python -m deploy cost --compare` prices each one). All off by default, so
+    dev and prod stay exactly the spec's; `lean-dev` turns them on. Besides these, the config's
+    own `network.nat_gateways=1` (single NAT) and `log_retention_days` are savings levers too.
+
+    - graviton: Fargate tasks on ARM64 (Graviton), ~20% cheaper per vCPU and GB. The image must
+      be built for linux/arm64 (`push` does so when this is on).
+    - workers_spot: the workers service on FARGATE_SPOT (up to 70% cheaper). Spot tasks can be
+      stopped with two minutes' notice; an interrupted agent run returns to the SQS queue after
+      its visibility timeout and is retried. api and ws stay on on-demand Fargate.
+    - schedule: outside working hours every service scales to 0 (ECS scheduled scaling through
+      Application Auto Scaling). The first request after hours waits for `scale`, or 08:00.
+    - log_class: "INFREQUENT_ACCESS" halves log ingestion for the service log groups, but those
+      groups then have no Live Tail and no metric filters (Logs Insights still works).
+    """
+
+    graviton: bool = False
+    workers_spot: bool = False
+    schedule: Schedule | None = None
+    log_class: str = "STANDARD"
+
+
+@dataclass(frozen=True)
 class Domain:
     """A public DNS name for the ALB: enables HTTPS (ACM, DNS-validated) and a Route 53 alias."""
 
@@ -172,6 +205,7 @@ class EnvConfig:
     alb_deletion_protection: bool = False
     project: str = PROJECT
     region: str = REGION
+    savings: Savings = field(default_factory=Savings)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -224,6 +258,7 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
         _fail(n, "no services configured; allowed: api, ws and workers")
     for svc in cfg.services:
         _validate_service(n, svc)
+    _validate_savings(n, cfg.savings)
     for days in (cfg.log_retention_days, cfg.network.flow_log_retention_days):
         if days not in LOG_RETENTION_DAYS:
             _fail(n, f"log retention {days} days; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}")
@@ -281,6 +316,17 @@ def _validate_storage(n: str, st: Storage) -> None:
     ):
         if not 1 <= days <= 3650:
             _fail(n, f"{what} {days} days; allowed: 1-3650")
+
+
+def _validate_savings(n: str, sv: Savings) -> None:
+    if sv.log_class not in ("STANDARD", "INFREQUENT_ACCESS"):
+        _fail(n, f"log class {sv.log_class!r}; allowed: STANDARD, INFREQUENT_ACCESS")
+    sch = sv.schedule
+    if sch is not None:
+        if not 0 <= sch.start_hour < sch.end_hour <= 23:
+            _fail(n, f"schedule hours {sch.start_hour}-{sch.end_hour}; allowed: 0 <= start < end <= 23")
+        if not re.fullmatch(r"(SUN|MON|TUE|WED|THU|FRI|SAT)(-(SUN|MON|TUE|WED|THU|FRI|SAT))?", sch.days):
+            _fail(n, f"schedule days {sch.days!r}; allowed: a day or a range such as MON-FRI")
 
 
 def _validate_service(n: str, svc: Service) -> None:
