@@ -394,20 +394,42 @@ def _rds(res: Resource, ctx: Context) -> list[Line]:
 
 
 def _rds_logs(instances: Sequence[Resource], ctx: Context) -> list[Line]:
-    exporting = [r for r in instances if r.prop("EnableCloudwatchLogsExports")]
-    if not exporting:
-        return []
-    gb, p = ctx.usage["rds_log_gb"], ctx.prices["logs.ingest_gb"]
-    return [
-        Line(
-            "CloudWatch",
-            "RDS log exports",
-            f"{_n(gb)} GB/month ({', '.join(exporting[0].prop('EnableCloudwatchLogsExports'))})",
-            gb * p,
-            f"{_n(gb)} GB x ${p:g}",
-            usage=True,
-        )
-    ]
+    """Log exports into groups the templates do not create (RDS then makes them itself), and
+    enhanced monitoring, which RDS writes to its own RDSOSMetrics log group."""
+    lines = []
+    p = ctx.prices["logs.ingest_gb"]
+    declared = {str(g.prop("LogGroupName") or "") for g in ctx.inv.of_type("AWS::Logs::LogGroup")}
+    for db in instances:
+        name = db.prop("DBInstanceIdentifier") or db.logical_id
+        undeclared = [
+            e for e in db.prop("EnableCloudwatchLogsExports") or [] if f"/aws/rds/instance/{name}/{e}" not in declared
+        ]
+        if undeclared:
+            gb = ctx.usage["rds_log_gb"]
+            lines.append(
+                Line(
+                    "CloudWatch",
+                    f"RDS log exports ({', '.join(undeclared)})",
+                    f"{_n(gb)} GB/month into groups RDS creates (no retention set)",
+                    gb * p,
+                    f"{_n(gb)} GB x ${p:g}",
+                    usage=True,
+                )
+            )
+        interval = int(db.prop("MonitoringInterval", 0) or 0)
+        if interval:
+            gb = ctx.usage["rds_os_metrics_gb"]
+            lines.append(
+                Line(
+                    "CloudWatch",
+                    "RDS enhanced monitoring",
+                    f"every {interval} s into RDSOSMetrics, {_n(gb)} GB/month",
+                    gb * p,
+                    f"{_n(gb)} GB x ${p:g}",
+                    usage=True,
+                )
+            )
+    return lines
 
 
 def _cache_nodes(res: Resource) -> int:
@@ -481,6 +503,8 @@ def _log_kind(group: Resource, ctx: Context) -> str:
         return "waf"
     if name.startswith("/ecs/"):
         return "app"
+    if name.startswith("/aws/rds/"):
+        return "rds"
     return "other"
 
 
@@ -488,6 +512,7 @@ _LOG_KINDS = {
     "app": ("service logs", "app_log_gb"),
     "flow": ("VPC flow logs", "flow_log_gb"),
     "waf": ("WAF logs", "waf_log_gb"),
+    "rds": ("PostgreSQL logs", "rds_log_gb"),
     "other": ("other log groups", "other_log_gb"),
 }
 

@@ -84,50 +84,66 @@ def _why(service: str, lines: list[Line], spec: SpecLine | None) -> str:  # noqa
     """What makes our figure for `service` differ from the spec's, in our own numbers."""
     ours = _sum(lines)
     usage = _sum(lines, usage=True)
-    ipv4 = _sum([ln for ln in lines if "IPv4" in ln.resource or "IPv4" in ln.specs])
-    parts: list[str] = []
+    causes: list[str] = []
     if spec is None:
-        parts.append("not in the spec's table")
+        causes.append("not in the spec's table")
     elif not lines:
-        parts.append("no such resource in this environment's templates")
-    if service in ("NAT Gateway", "Application Load Balancer") and ipv4:
-        what = "the NAT's Elastic IP" if service == "NAT Gateway" else "one address per AZ node of the ALB"
-        parts.append(f"the spec leaves out public IPv4, billed since Feb 2024: {what} (${ipv4:.2f})")
+        causes.append("no such resource in this environment's templates")
+    ipv4 = [ln for ln in lines if "IPv4" in ln.resource or "IPv4" in ln.specs]
+    if service == "NAT Gateway" and ipv4:
+        what = "the NAT's Elastic IP" if len(ipv4) == 1 else f"the {len(ipv4)} NATs' Elastic IPs"
+        causes.append(f"the spec leaves out public IPv4, billed since Feb 2024: {what} (${_sum(ipv4):.2f})")
+    if service == "Application Load Balancer" and ipv4:
+        causes.append(
+            f"the spec leaves out public IPv4, billed since Feb 2024: one address per AZ node of the ALB (${_sum(ipv4):.2f})"
+        )
     for ln in lines:
         if "endpoints" in ln.meta:
             n, azs, per = int(ln.meta["endpoints"]), int(ln.meta["azs"]), ln.meta["per_endpoint_az"]
-            parts.append(
+            causes.append(
                 f"the spec prices {n} endpoints once each (${n * per:.2f}); AWS bills every interface endpoint "
                 f"in every AZ it has a subnet in: {n} x {azs} AZ = ${n * azs * per:.2f}"
             )
+        if ln.resource == "Container Insights":
+            causes.append(f"Container Insights metrics and logs (${ln.monthly:.2f}) are not in the spec's figure")
         if "alarms" in ln.meta:
-            parts.append(f"{int(ln.meta['alarms'])} alarms and the dashboard at list price (free tiers not applied)")
+            causes.append(f"{int(ln.meta['alarms'])} alarms and the dashboard at list price (free tiers not applied)")
     if service == "VPC Endpoints" and lines and not any("endpoints" in ln.meta for ln in lines):
-        parts.append("no interface endpoints here: AWS API calls go out through the NAT")
+        causes.append("no interface endpoints here: AWS API calls go out through the NAT")
     if service == "RDS PostgreSQL" and any("Multi-AZ" in ln.specs for ln in lines):
-        parts.append(
-            "Multi-AZ bills the standby's instance-hours and storage too (2x); the spec's figure is about one copy"
+        instance = _sum([ln for ln in lines if "storage" not in ln.resource])
+        causes.append(
+            f"Multi-AZ bills the standby too: 2 instances (${instance:.2f}) and 2 copies of the storage "
+            f"(${ours - instance:.2f})"
+            + ("; the spec's figure is below the instance-hours alone" if spec and spec.monthly < instance else "")
         )
     if service == "ElastiCache Redis" and spec and ours > spec.monthly * 1.2:
-        parts.append("every node bills full node-hours; the spec's figure is below the nodes' hours")
+        causes.append(f"the spec's figure is below the node-hours of {lines[0].specs.split(' (')[0]} (${ours:.2f})")
     if service == "ECS Fargate":
         at_max = sum(ln.monthly_at_max for ln in lines)
         if at_max > ours:
-            parts.append(f"at the minimum task count; at the autoscaling maximum ${at_max:.2f}")
+            causes.append(f"priced at the minimum task count; ${at_max:.2f} at the autoscaling maximum")
         if any(word in ln.specs for ln in lines for word in ("ARM64", "Spot", "scheduled")):
-            parts.append("with this environment's savings switches")
+            causes.append("with this environment's savings switches")
     if service == "WAF":
         acl = [ln for ln in lines if not ln.usage]
         if acl:
-            parts.append(
-                f"the spec prices the WebACL with about one rule; this one has {acl[0].specs.split('+ ')[-1]} at $1 each"
-            )
+            rules = acl[0].specs.split("+ ")[-1]
+            causes.append(f"the spec prices the WebACL with about one rule; this one has {rules} at $1 each")
+    notes: list[str] = []
     if usage:
-        parts.append(f"${usage:.2f} is usage under the stated assumptions")
-    if spec is not None and lines and len(parts) <= 1 and abs(ours - spec.monthly) <= max(2.0, 0.1 * spec.monthly):
-        parts.insert(0, "same resources at the same prices, within rounding")
+        notes.append(f"${usage:.2f} is usage under the stated assumptions")
+    if spec is not None and lines and not causes:
+        if ours == 0 == spec.monthly:
+            causes.append("free in both")
+        elif ours == usage:
+            causes.append("only usage charges: both figures follow from assumed usage")
+        elif abs(ours - spec.monthly) <= max(2.0, 0.1 * spec.monthly):
+            causes.append("same resources at list price; the spec's figure is rounded")
+        else:
+            causes.append("same resources at list price; the spec's figure does not follow from them")
     arith = _arith(lines)
-    return "; ".join(parts) + (f". Ours: {arith}" if arith else "")
+    return "; ".join(causes + notes) + (f". Ours: {arith}" if arith else "")
 
 
 def reconcile(est: Estimate) -> list[Reconciliation]:

@@ -39,6 +39,9 @@ ASSUMPTIONS: dict[str, Assumption] = {
         Assumption("flow_log_gb", "GB/month", 2, 10, "VPC flow log records"),
         Assumption("waf_log_gb", "GB/month", 0.5, 5, "WAF request logs"),
         Assumption("rds_log_gb", "GB/month", 0.5, 2, "PostgreSQL logs exported to CloudWatch"),
+        Assumption(
+            "rds_os_metrics_gb", "GB/month", 0.1, 0.1, "RDS enhanced monitoring at a 60 s interval (RDSOSMetrics)"
+        ),
         Assumption("other_log_gb", "GB/month per group", 0.1, 0.5, "any other log group in the templates"),
         Assumption("ci_log_gb", "GB/month", 0.5, 2, "Container Insights performance log events"),
         Assumption(

@@ -206,9 +206,18 @@ class EnvConfig:
     project: str = PROJECT
     region: str = REGION
     savings: Savings = field(default_factory=Savings)
+    # A cost variant of another environment: the same capabilities (stacks, routing, security,
+    # alarms) at a lower price. The spec's intent tests run on dev and prod; a variant is tested
+    # against its base (tests/cost/test_lean_dev.py).
+    variant_of: str | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def image_platform(self) -> str:
+        """The platform `push` must build the image for: the task definitions' CPU architecture."""
+        return "linux/arm64" if self.savings.graviton else "linux/amd64"
 
     @property
     def https(self) -> bool:
@@ -259,6 +268,8 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
     for svc in cfg.services:
         _validate_service(n, svc)
     _validate_savings(n, cfg.savings)
+    if cfg.variant_of is not None and cfg.variant_of == cfg.name:
+        _fail(n, "variant_of names the environment itself; allowed: another environment's name")
     for days in (cfg.log_retention_days, cfg.network.flow_log_retention_days):
         if days not in LOG_RETENTION_DAYS:
             _fail(n, f"log retention {days} days; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}")
@@ -385,7 +396,24 @@ PROD = EnvConfig(
     alb_deletion_protection=True,
 )
 
-ENVIRONMENTS: dict[str, EnvConfig] = {c.name: c for c in (DEV, PROD)}
+# dev's capabilities for at most $150/month (`make cost`): every stack, route, security group,
+# secret, queue, alarm and the dashboard are dev's. What differs, and why it is safe for dev:
+# - db.t4g.micro / cache.t4g.micro (1 GB / 0.5 GB of memory): enough for a development database;
+# - ARM64 tasks, workers on Fargate Spot, services at zero outside Mon-Fri 08:00-20:00 (Savings);
+# - no interface endpoints: ECR, CloudWatch Logs and Secrets Manager are reached through the NAT
+#   (TLS, same security groups and IAM); image layers still come through the free S3 gateway
+#   endpoint. Four endpoints in two AZs cost $58.40 a month, more than the rest of the network.
+LEAN_DEV = EnvConfig(
+    name="lean-dev",
+    variant_of="dev",
+    network=Network(interface_endpoints=()),
+    database=Database(instance_class="db.t4g.micro"),
+    cache=Cache(node_type="cache.t4g.micro"),
+    services=_services(cpu=512, memory=1024, min_tasks=1, max_tasks=1, autoscaling=False),
+    savings=Savings(graviton=True, workers_spot=True, schedule=Schedule()),
+)
+
+ENVIRONMENTS: dict[str, EnvConfig] = {c.name: c for c in (DEV, PROD, LEAN_DEV)}
 
 
 def get(name: str) -> EnvConfig:
