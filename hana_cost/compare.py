@@ -26,35 +26,37 @@ from .prices import PriceTable
 class Switch:
     name: str
     change: str
-    apply: Callable[[EnvConfig], EnvConfig | None]  # None: not applicable (already on, or not for this env)
+    apply: Callable[[EnvConfig], EnvConfig | str]  # the switched config, or why it does not apply
     note: str
 
 
-def _savings(cfg: EnvConfig, **changes) -> EnvConfig | None:
+def _savings(cfg: EnvConfig, **changes) -> EnvConfig | str:
     current = cfg.savings
     if all(getattr(current, k) == v for k, v in changes.items()):
-        return None
+        return "already on"
     return dataclasses.replace(cfg, savings=dataclasses.replace(current, **changes))
 
 
-def _single_nat(cfg: EnvConfig) -> EnvConfig | None:
+def _single_nat(cfg: EnvConfig) -> EnvConfig | str:
     if cfg.network.nat_gateways == 1:
-        return None
+        return "already one NAT"
     return dataclasses.replace(cfg, network=dataclasses.replace(cfg.network, nat_gateways=1))
 
 
-def _schedule(cfg: EnvConfig) -> EnvConfig | None:
-    if cfg.name == "prod" or cfg.savings.schedule is not None:
-        return None
+def _schedule(cfg: EnvConfig) -> EnvConfig | str:
+    if cfg.name == "prod":
+        return "not for prod"
+    if cfg.savings.schedule is not None:
+        return "already on"
     return _savings(cfg, schedule=Schedule())
 
 
 SHORT_RETENTION_DAYS = 3
 
 
-def _retention(cfg: EnvConfig) -> EnvConfig | None:
+def _retention(cfg: EnvConfig) -> EnvConfig | str:
     if cfg.log_retention_days <= SHORT_RETENTION_DAYS and cfg.network.flow_log_retention_days <= SHORT_RETENTION_DAYS:
-        return None
+        return "already short"
     return dataclasses.replace(
         cfg,
         log_retention_days=min(cfg.log_retention_days, SHORT_RETENTION_DAYS),
@@ -109,9 +111,13 @@ class SwitchResult:
     name: str
     change: str
     note: str
-    applicable: bool
     total: float
     saving: float
+    not_applicable: str = ""  # why the switch does not apply here ("already on", "not for prod")
+
+    @property
+    def applicable(self) -> bool:
+        return not self.not_applicable
 
 
 @dataclass(frozen=True)
@@ -135,10 +141,11 @@ def compare(
     combined = cfg
     for switch in SWITCHES:
         variant = switch.apply(cfg)
-        if variant is None:
-            results.append(SwitchResult(switch.name, switch.change, switch.note, False, baseline, 0.0))
+        if isinstance(variant, str):
+            results.append(SwitchResult(switch.name, switch.change, switch.note, baseline, 0.0, variant))
             continue
         cost = total(variant)
-        results.append(SwitchResult(switch.name, switch.change, switch.note, True, cost, baseline - cost))
-        combined = switch.apply(combined) or combined
+        results.append(SwitchResult(switch.name, switch.change, switch.note, cost, baseline - cost))
+        both = switch.apply(combined)
+        combined = combined if isinstance(both, str) else both
     return Comparison(cfg.name, baseline, tuple(results), total(combined))

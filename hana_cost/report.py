@@ -123,7 +123,7 @@ def compare_table(cmp: Comparison) -> str:
             s.name,
             s.change,
             _money(s.total) if s.applicable else "-",
-            f"{s.saving:,.2f}" if s.applicable else "n/a",
+            f"{s.saving:,.2f}" if s.applicable else s.not_applicable,
             s.note,
         ]
         for s in cmp.switches
@@ -170,7 +170,7 @@ def to_json(estimates: Sequence[Estimate], comparisons: Sequence[Comparison] = (
                     "change": s.change,
                     "total": round(s.total, 2),
                     "saving": round(s.saving, 2),
-                    "applicable": s.applicable,
+                    "not_applicable": s.not_applicable or None,
                 }
                 for s in c.switches
             } | {"all": {"total": round(c.all_on, 2), "saving": round(c.baseline - c.all_on, 2)}}

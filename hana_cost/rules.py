@@ -162,13 +162,13 @@ def _fargate(res: Resource, ctx: Context) -> list[Line]:
 
     low, hours, spot = cost(svc.min_tasks)
     high, _, _ = cost(svc.max_tasks)
-    running = f"{_n(hours / max(svc.min_tasks, 1))} h/mo (scheduled)" if actions else "24/7"
+    running = f"{hours / max(svc.min_tasks, 1):.1f} h/month (scheduled)" if actions else "24/7"
     specs = (
         f"{_n(vcpu)} vCPU, {_n(gb)} GB, {arch}, {svc.min_tasks} task{'s' * (svc.min_tasks != 1)}"
         f"{f' (max {svc.max_tasks})' if svc.max_tasks != svc.min_tasks else ''}, {running}"
         f"{f', {spot:.0%} Spot' if spot else ''}"
     )
-    formula = f"{_n(hours)} task-h x ({_n(vcpu)} x ${p_cpu:g} + {_n(gb)} x ${p_gb:g})"
+    formula = f"{_n(round(hours, 1))} task-h x ({_n(vcpu)} x ${p_cpu:g} + {_n(gb)} x ${p_gb:g})"
     if spot:
         formula += f" x (1 - {spot:.0%} Spot x {discount:.0%} off)"
     return [
