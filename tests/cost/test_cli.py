@@ -83,3 +83,18 @@ def test_missing_templates_say_how_to_make_them(tmp_path):
     result = CliRunner().invoke(cost, ["--env", "dev", "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "run `make templates` first" in result.output
+
+
+def test_python_m_deploy_cost_wraps_the_same_command():
+    from deploy.cli import cli
+
+    both = json.loads(CliRunner().invoke(cli, ["cost", "--env", "all", "--json"]).output)
+    assert set(both["environments"]) == {"dev", "prod", "lean-dev"}
+    # the group's --env picks the environment when cost's own --env is not given
+    prod = json.loads(CliRunner().invoke(cli, ["--env", "prod", "cost", "--json"]).output)
+    assert set(prod["environments"]) == {"prod"}
+    assert prod["environments"]["prod"]["total"] == both["environments"]["prod"]["total"]
+    # without any --env: every environment
+    assert set(json.loads(CliRunner().invoke(cli, ["cost", "--json"]).output)["environments"]) == set(
+        both["environments"]
+    )
