@@ -140,6 +140,16 @@ class Messaging:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """ECR image retention and S3 bucket lifecycles (storage stack)."""
+
+    ecr_keep_images: int = 10  # most recent images kept for rollbacks (any tag)
+    ecr_untagged_expiry_days: int = 7  # untagged layers left by re-tagging `latest`
+    noncurrent_version_expiry_days: int = 30  # how long an overwritten/deleted object can be restored
+    access_log_retention_days: int = 90  # ALB and S3 access logs in the logs bucket
+
+
+@dataclass(frozen=True)
 class Domain:
     """A public DNS name for the ALB: enables HTTPS (ACM, DNS-validated) and a Route 53 alias."""
 
@@ -156,6 +166,7 @@ class EnvConfig:
     services: tuple[Service, ...] = ()
     messaging: Messaging = field(default_factory=Messaging)
     alarms: Alarms = field(default_factory=Alarms)
+    storage: Storage = field(default_factory=Storage)
     log_retention_days: int = 7
     domain: Domain | None = None
     waf_rate_limit: int = 2000  # requests per client IP per 5 minutes
@@ -233,6 +244,7 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
             _fail(n, f"queue retention {secs} s; allowed: 60-1209600 (14 days)")
     if not 1 <= m.max_receive_count <= 1000:
         _fail(n, f"max receive count {m.max_receive_count}; allowed: 1-1000")
+    _validate_storage(n, cfg.storage)
 
 
 def _validate_network(n: str, net: Network) -> None:
@@ -260,6 +272,18 @@ def _validate_network(n: str, net: Network) -> None:
             seen.append((f"subnet {cidr}", sub))
     if net.nat_gateways not in (1, net.az_count):
         _fail(n, f"nat_gateways {net.nat_gateways}; allowed: 1 (shared) or {net.az_count} (one per AZ)")
+
+
+def _validate_storage(n: str, st: Storage) -> None:
+    if not 1 <= st.ecr_keep_images <= 1000:
+        _fail(n, f"ECR images kept {st.ecr_keep_images}; allowed: 1-1000")
+    for what, days in (
+        ("ECR untagged image expiry", st.ecr_untagged_expiry_days),
+        ("S3 noncurrent version expiry", st.noncurrent_version_expiry_days),
+        ("S3 access log retention", st.access_log_retention_days),
+    ):
+        if not 1 <= days <= 3650:
+            _fail(n, f"{what} {days} days; allowed: 1-3650")
 
 
 def _validate_service(n: str, svc: Service) -> None:
@@ -310,6 +334,7 @@ PROD = EnvConfig(
     ),
     cache=Cache(node_type="cache.r6g.large", replicas=1, snapshot_retention_days=7),
     services=_services(cpu=1024, memory=2048, min_tasks=2, max_tasks=4, autoscaling=True),
+    storage=Storage(ecr_keep_images=30, noncurrent_version_expiry_days=90, access_log_retention_days=365),
     log_retention_days=30,
     # example.com is a placeholder: set the real zone before the first prod deploy (README).
     domain=Domain(name="api.hana.example.com", hosted_zone_id="Z0000000000EXAMPLE"),
