@@ -40,13 +40,12 @@ Consumes: compute.AlbArn. Outputs: WebAclArn, WebAclName.
 
 from __future__ import annotations
 
-from awacs import aws
-from awacs import kms as kms_actions
 from troposphere import GetAtt, Ref, Sub, Template, wafv2
 
 from . import naming
 from .config import EnvConfig
 from .constructs import key_arn, kms_key, log_group
+from .policies import logs_key_statement
 from .spec import From, Stack, StackSpec
 
 SPEC = StackSpec(
@@ -108,8 +107,9 @@ def build(cfg: EnvConfig) -> Template:
     )
     stack.add(wafv2.WebACLAssociation("WebAclAssociation", ResourceArn=stack.input("AlbArn"), WebACLArn=_arn(acl)))
 
-    key, alias = kms_key(cfg, SPEC.name, "WafLogsKey", "waf-logs")
-    key.KeyPolicy.Statement.append(_logs_uses_key(cfg))
+    key, alias = kms_key(
+        cfg, SPEC.name, "WafLogsKey", "waf-logs", extra_statements=(logs_key_statement(naming.waf_log_group(cfg)),)
+    )
     stack.add(key)
     stack.add(alias)
     logs = stack.add(
@@ -186,29 +186,4 @@ def _managed_group_rule(acl_name: str, priority: int, group: str, count_rules: d
         OverrideAction=wafv2.OverrideAction(**{"None": {}}),  # keep the group's actions
         Statement=wafv2.Statement(ManagedRuleGroupStatement=statement),
         VisibilityConfig=_visibility(f"{acl_name}-{group}"),
-    )
-
-
-def _logs_uses_key(cfg: EnvConfig) -> aws.Statement:
-    """CloudWatch Logs (a regional service principal) encrypts this one log group with the key."""
-    return aws.Statement(
-        Sid="CloudWatchLogsUseKeyForWafLogs",
-        Effect=aws.Allow,
-        Principal=aws.Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
-        Action=[
-            kms_actions.Action("Encrypt*"),
-            kms_actions.Action("Decrypt*"),
-            kms_actions.Action("ReEncrypt*"),
-            kms_actions.Action("GenerateDataKey*"),
-            kms_actions.Action("Describe*"),
-        ],
-        Resource=["*"],
-        Condition=aws.Condition(
-            aws.ArnEquals(
-                "kms:EncryptionContext:aws:logs:arn",
-                Sub(
-                    f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{naming.waf_log_group(cfg)}"
-                ),
-            )
-        ),
     )

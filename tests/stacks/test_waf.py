@@ -156,10 +156,10 @@ def test_log_key_lets_cloudwatch_logs_use_it_for_the_waf_log_group_only(env):
     assert props(key)["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain"
     stmts = {s["Sid"]: s for s in props(key)["KeyPolicy"]["Statement"]}
-    logs = stmts["CloudWatchLogsUseKeyForWafLogs"]
+    logs = stmts["CloudWatchLogsUsesKey"]
     assert logs["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}}
-    scoped = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]["Fn::Sub"]
-    assert scoped.endswith(f":log-group:aws-waf-logs-hana-{env}")
+    (scoped,) = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    assert scoped["Fn::Sub"].endswith(f":log-group:aws-waf-logs-hana-{env}")
 
 
 def test_outputs_name_the_acl(env):
