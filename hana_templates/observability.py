@@ -11,8 +11,10 @@ Dashboard `hana-<env>-overview`, built as JSON with sorted keys inside Fn::Sub s
 parameters resolve: alarm status; ECS CPU and memory of api, ws and workers; ALB requests,
 5xx and target response time; RDS CPU and connections; Redis memory per node (a replication
 group's nodes are `<group>-001`, `-002`, ...: one per `cfg.cache` primary/replica); SQS depth
-of the agent-runs queue and its DLQ; a Logs Insights table of recent errors across the three
-`/ecs/hana-<env>/<service>` log groups.
+of the agent-runs queue and its DLQ; healthy/unhealthy targets of the api and ws target
+groups; WAF allowed/blocked/counted requests (the waf stack's web ACL, by its fixed name
+`hana-<env>-waf`: a graph needs no contract input); a Logs Insights table of recent errors
+across the three `/ecs/hana-<env>/<service>` log groups.
 
 Alarms (name `hana-<env>-<what>`, each notifying the topic on ALARM and on OK), with the
 spec's thresholds from `cfg.alarms`:
@@ -379,9 +381,11 @@ def dashboard_json(cfg: EnvConfig, alarm_names: list[str]) -> str:
     """The dashboard body: JSON with sorted keys whose `${Param}` / `${AWS::...}` Fn::Sub resolves.
     Rows of widgets, laid out left to right, top to bottom."""
     alarm_arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
-    alb = ("AWS/ApplicationELB", "LoadBalancer", "${AlbFullName}")
-    db = ("AWS/RDS", "DBInstanceIdentifier", "${DbInstanceIdentifier}")
-    sqs = "AWS/SQS"
+    alb = ("LoadBalancer", "${AlbFullName}")
+    db = ("DBInstanceIdentifier", "${DbInstanceIdentifier}")
+    queue, dlq = ("QueueName", "${AgentRunsQueueName}"), ("QueueName", "${AgentRunsDlqName}")
+    # The waf stack's web ACL by its metric name (= its name, hana-<env>-waf): a graph needs no input.
+    acl = [("WebACL", naming.name(cfg, "waf")), ("Region", _REGION), ("Rule", "ALL")]
     rows = [
         [_widget("alarm", 24, 3, title="Alarms", alarms=[alarm_arn + name for name in sorted(alarm_names)])],
         [
@@ -392,9 +396,9 @@ def dashboard_json(cfg: EnvConfig, alarm_names: list[str]) -> str:
             _metrics(
                 "ALB requests and 5xx (per 5 min)",
                 [
-                    _line(alb, "RequestCount", "requests"),
-                    _line(alb, "HTTPCode_Target_5XX_Count", "5xx from targets"),
-                    _line(alb, "HTTPCode_ELB_5XX_Count", "5xx from the ALB"),
+                    _line("AWS/ApplicationELB", "RequestCount", "requests", alb),
+                    _line("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "5xx from targets", alb),
+                    _line("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "5xx from the ALB", alb),
                 ],
                 stat="Sum",
                 period=FIVE_MINUTES,
@@ -402,20 +406,20 @@ def dashboard_json(cfg: EnvConfig, alarm_names: list[str]) -> str:
             _metrics(
                 "ALB target response time (s)",
                 [
-                    _line(alb, "TargetResponseTime", "average"),
-                    _line(alb, "TargetResponseTime", "p95", stat="p95"),
+                    _line("AWS/ApplicationELB", "TargetResponseTime", "average", alb),
+                    _line("AWS/ApplicationELB", "TargetResponseTime", "p95", alb, stat="p95"),
                 ],
             ),
         ],
         [
-            _metrics("RDS CPU (%)", [_line(db, "CPUUtilization", "cpu")], percent=True),
-            _metrics("RDS connections", [_line(db, "DatabaseConnections", "connections")]),
+            _metrics("RDS CPU (%)", [_line("AWS/RDS", "CPUUtilization", "cpu", db)], percent=True),
+            _metrics("RDS connections", [_line("AWS/RDS", "DatabaseConnections", "connections", db)]),
         ],
         [
             _metrics(
                 "Redis memory per node (%)",
                 [
-                    _line(("AWS/ElastiCache", "CacheClusterId", node), "DatabaseMemoryUsagePercentage", node[-3:])
+                    _line("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", node[-3:], ("CacheClusterId", node))
                     for node in redis_node_ids(cfg)
                 ],
                 percent=True,
@@ -423,23 +427,47 @@ def dashboard_json(cfg: EnvConfig, alarm_names: list[str]) -> str:
             _metrics(
                 "SQS queue depth",
                 [
-                    _line(
-                        (sqs, "QueueName", "${AgentRunsQueueName}"),
-                        "ApproximateNumberOfMessagesVisible",
-                        "agent-runs waiting",
-                    ),
-                    _line(
-                        (sqs, "QueueName", "${AgentRunsQueueName}"),
-                        "ApproximateNumberOfMessagesNotVisible",
-                        "agent-runs in flight",
-                    ),
-                    _line(
-                        (sqs, "QueueName", "${AgentRunsDlqName}"),
-                        "ApproximateNumberOfMessagesVisible",
-                        "dead-letter queue",
-                    ),
+                    _line("AWS/SQS", "ApproximateNumberOfMessagesVisible", "agent-runs waiting", queue),
+                    _line("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "agent-runs in flight", queue),
+                    _line("AWS/SQS", "ApproximateNumberOfMessagesVisible", "dead-letter queue", dlq),
                 ],
                 stat="Maximum",
+            ),
+        ],
+        [
+            _metrics(
+                "Healthy targets",
+                [
+                    _line(
+                        "AWS/ApplicationELB",
+                        "HealthyHostCount",
+                        f"{service} healthy",
+                        ("TargetGroup", f"${{{target_group_input}}}"),
+                        alb,
+                    )
+                    for service, target_group_input in TARGET_GROUP_INPUTS.items()
+                ]
+                + [
+                    _line(
+                        "AWS/ApplicationELB",
+                        "UnHealthyHostCount",
+                        f"{service} unhealthy",
+                        ("TargetGroup", f"${{{target_group_input}}}"),
+                        alb,
+                    )
+                    for service, target_group_input in TARGET_GROUP_INPUTS.items()
+                ],
+                stat="Maximum",
+            ),
+            _metrics(
+                "WAF requests (per 5 min)",
+                [
+                    _line("AWS/WAFV2", "AllowedRequests", "allowed", *acl),
+                    _line("AWS/WAFV2", "BlockedRequests", "blocked", *acl),
+                    _line("AWS/WAFV2", "CountedRequests", "counted", *acl),
+                ],
+                stat="Sum",
+                period=FIVE_MINUTES,
             ),
         ],
         [
@@ -475,15 +503,14 @@ def _metrics(title: str, lines: list, *, stat="Average", period=MINUTE, percent=
     return _widget("metric", 12, 6, **props)
 
 
-def _line(source: tuple[str, str, str], metric: str, label: str, **options) -> list:
-    """One graphed metric: [namespace, metric, dimension, value, {label, ...}]."""
-    namespace, dimension, value = source
-    return [namespace, metric, dimension, value, {"label": label, **options}]
+def _line(namespace: str, metric: str, label: str, *dimensions: tuple[str, str], **options) -> list:
+    """One graphed metric: [namespace, metric, dimension, value, ..., {label, ...}]."""
+    return [namespace, metric, *(part for dimension in dimensions for part in dimension), {"label": label, **options}]
 
 
 def _ecs(metric: str) -> list:
     return [
-        ["AWS/ECS", metric, "ClusterName", "${ClusterName}", "ServiceName", f"${{{service_input}}}", {"label": service}]
+        _line("AWS/ECS", metric, service, ("ClusterName", "${ClusterName}"), ("ServiceName", f"${{{service_input}}}"))
         for service, service_input in SERVICE_INPUTS.items()
     ]
 

@@ -253,6 +253,11 @@ def test_dashboard_graphs_every_metric_the_spec_lists(env, namespace, metric, di
     assert (namespace, metric, dimension_values) in _graphed(env)
 
 
+def test_dashboard_graphs_the_waf_acl_by_its_name(env):
+    waf = {m for ns, m, d in _graphed(env) if ns == "AWS/WAFV2" and d == (f"hana-{env}-waf", "${AWS::Region}", "ALL")}
+    assert waf == {"AllowedRequests", "BlockedRequests", "CountedRequests"}
+
+
 def test_dashboard_graphs_redis_memory_of_every_node(env):
     nodes = {d for ns, m, d in _graphed(env) if (ns, m) == ("AWS/ElastiCache", "DatabaseMemoryUsagePercentage")}
     replicas = config.get(env).cache.replicas
