@@ -76,14 +76,17 @@ class Database:
     allocated_storage_gb: int = 20
     max_allocated_storage_gb: int = 100  # storage autoscaling ceiling
     multi_az: bool = False
-    engine_version: str = "16.6"
+    # 16.1-16.8 are flagged deprecated by cfn-lint 1.58 (rule W3691); 16.15 is the newest 16.x it knows.
+    engine_version: str = "16.15"
     name: str = "hana"
     port: int = 5432
     master_username: str = "hana_admin"
     backup_retention_days: int = 7
     deletion_protection: bool = False
     performance_insights: bool = True
-    enhanced_monitoring_interval: int = 0  # seconds; 0 = off
+    # Seconds. On in every environment: the database stack always consumes the monitoring role
+    # (one contract), RDS rejects a role with interval 0, and at 60 s it costs cents a month.
+    enhanced_monitoring_interval: int = 60
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,8 @@ class EnvConfig:
     alarm_email: str | None = None
     account_id: str | None = None  # when set, the deployer refuses any other account
     alb_deletion_protection: bool = False
+    # The deployer turns on stack termination protection; deleting the environment needs --confirm-prod.
+    termination_protection: bool = False
     project: str = PROJECT
     region: str = REGION
 
@@ -215,8 +220,8 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
         )
     if not db.engine_version.startswith("16."):
         _fail(n, f"RDS engine version {db.engine_version!r}; allowed: PostgreSQL 16.x (the spec)")
-    if db.enhanced_monitoring_interval not in (0, 1, 5, 10, 15, 30, 60):
-        _fail(n, f"enhanced monitoring interval {db.enhanced_monitoring_interval}; allowed: 0, 1, 5, 10, 15, 30, 60")
+    if db.enhanced_monitoring_interval not in (1, 5, 10, 15, 30, 60):
+        _fail(n, f"enhanced monitoring interval {db.enhanced_monitoring_interval}; allowed: 1, 5, 10, 15, 30, 60")
     if not 1 <= db.backup_retention_days <= 35:
         _fail(n, f"RDS backup retention {db.backup_retention_days} days; allowed: 1-35")
     if cache.node_type not in CACHE_NODE_TYPES:
@@ -340,6 +345,7 @@ PROD = EnvConfig(
     domain=Domain(name="api.hana.example.com", hosted_zone_id="Z0000000000EXAMPLE"),
     waf_rate_limit=2000,
     alb_deletion_protection=True,
+    termination_protection=True,
 )
 
 ENVIRONMENTS: dict[str, EnvConfig] = {c.name: c for c in (DEV, PROD)}
