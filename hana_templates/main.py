@@ -12,8 +12,11 @@ bucket and prefix are master parameters and the object key is content-addressed:
 `<stack>-<first 16 hex of the SHA-256 of the child's YAML>.yaml` (`object_key`). A child whose
 body changed gets a new URL (so CloudFormation updates it), an unchanged one keeps its URL (so
 CloudFormation leaves it alone), and an upload never overwrites what a running stack points
-at. The deployer uploads with `object_keys(bodies, prefix)`, the same function main.yaml is
-built with, so the two cannot disagree.
+at. TemplatePrefix defaults to empty, and `python -m deploy main` uploads each child to
+`object_key(stack, body)` at the root of its templates bucket (deploy/nested.py takes this very
+function), passing only TemplateBucket: the two cannot disagree. A caller that sets a prefix
+uploads with `object_keys(bodies, prefix)` and passes the same TemplatePrefix. Content-addressed
+keys let environments share one bucket: the same key always holds the same bytes.
 
 Every nested stack is `DeletionPolicy: Retain` and `UpdateReplacePolicy: Retain`: deleting the
 master (or a refactoring that renames a child's logical ID) must never cascade into deleting
@@ -85,7 +88,7 @@ def build(cfg: EnvConfig, bodies: Mapping[str, str], stacks: dict[str, StackSpec
         Parameter(
             PREFIX_PARAMETER,
             Type="String",
-            Default=f"{naming.prefix(cfg)}/templates/",
+            Default="",
             AllowedPattern=r"^([A-Za-z0-9!_.*'()-]+/)*$",
             Description="key prefix of the child templates in the bucket: empty, or ending in '/'",
         )

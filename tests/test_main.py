@@ -99,6 +99,7 @@ def test_urls_are_built_from_the_bucket_and_prefix_parameters(env):
     master = _master(env)
     assert master["Parameters"]["TemplateBucket"]["Type"] == "String"
     assert "Default" not in master["Parameters"]["TemplateBucket"]
+    assert master["Parameters"]["TemplatePrefix"]["Default"] == ""  # what `deploy main` uploads to
     assert re.fullmatch(master["Parameters"]["TemplatePrefix"]["AllowedPattern"], "")
     assert re.fullmatch(master["Parameters"]["TemplatePrefix"]["AllowedPattern"], "hana/templates/")
     assert not re.fullmatch(master["Parameters"]["TemplatePrefix"]["AllowedPattern"], "no-trailing-slash")
@@ -182,3 +183,23 @@ def test_a_deploy_parameter_shared_by_two_children_must_agree():
 @pytest.mark.parametrize(("stack", "logical_id"), [("network", "Network"), ("app-tier", "AppTier"), ("waf", "Waf")])
 def test_logical_ids(stack, logical_id):
     assert main.logical_id(stack) == logical_id
+
+
+def test_the_deployer_uploads_to_exactly_the_urls_main_yaml_points_at(env):
+    """`python -m deploy main` passes TemplateBucket only (so TemplatePrefix takes its default) and
+    uploads each child under its own key function: the URLs must be the ones main.yaml resolves to."""
+    from deploy import nested
+
+    master, files = _master(env), _files(env)
+    bucket, region = "hana-cfn-templates-123456789012-us-east-1", config.get(env).region
+    prefix = master["Parameters"]["TemplatePrefix"]["Default"]
+    key_fn = nested.key_function()
+    for name in registry.STACKS:
+        sub = _nested(master)[main.logical_id(name)]["Properties"]["TemplateURL"]["Fn::Sub"]
+        resolved = (
+            sub.replace("${TemplateBucket}", bucket)
+            .replace("${AWS::Region}", region)
+            .replace("${AWS::URLSuffix}", "amazonaws.com")
+            .replace("${TemplatePrefix}", prefix)
+        )
+        assert resolved == nested.template_url(bucket, region, key_fn(name, files[f"{name}.yaml"])), name

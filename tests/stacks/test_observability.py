@@ -1,20 +1,13 @@
 """observability: the spec's dashboard widgets and alarm thresholds, an encrypted topic CloudWatch can publish to."""
 
 import dataclasses
-import functools
 import json
 import re
 
 import pytest
 
 from hana_templates import config, observability
-from tests.tmpl import one, props, resources
-
-
-@functools.cache
-def template(env, stack):  # TEMPORARY until observability is registered: then tests.tmpl.template
-    assert stack == "observability"
-    return observability.build(config.get(env)).to_dict()
+from tests.tmpl import one, props, resources, template
 
 
 def _tmpl(env):

@@ -1,17 +1,9 @@
 """waf: a regional web ACL on the ALB with the spec's protections, within 1,500 WCU, logged as WAF requires."""
 
-import functools
 import re
 
 from hana_templates import config, waf
-from tests.tmpl import one, props
-
-
-@functools.cache
-def template(env, stack):  # TEMPORARY until waf is registered: then tests.tmpl.template
-    assert stack == "waf"
-    return waf.build(config.get(env)).to_dict()
-
+from tests.tmpl import one, props, template
 
 REQUIRED_GROUPS = {
     "AWSManagedRulesSQLiRuleSet",
