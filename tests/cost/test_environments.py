@@ -23,7 +23,12 @@ DEV_FLOOR = {
     "NAT Gateway": 730 * 0.045 + 730 * 0.005,  # one NAT + its Elastic IP = 32.85 + 3.65
     "VPC Endpoints": 4 * 2 * 730 * 0.01,  # ecr.api, ecr.dkr, logs, secretsmanager x 2 AZ = 58.40
     "Secrets Manager": 7 * 0.40,  # 2.80
-    "KMS": 6 * 1.00,  # network (flow logs), storage, secrets, messaging, database, compute (service logs)
+    # 14 alarms: 12 on one metric, ALB 5xx reads 2 (ALB + targets), Redis memory 1 per node (1 in dev)
+    "CloudWatch": (12 + 2 + 1) * 0.10 + 1 * 3.00,  # + the overview dashboard = 4.50
+    "WAF": 5.00 + 5 * 1.00,  # WebACL + rate limit, IP reputation, known bad inputs, common, SQLi = 10.00
+    # one key per stack that encrypts something: network (flow logs), storage, secrets, messaging,
+    # database, compute (service logs), waf (WAF logs), observability (alarm topic)
+    "KMS": 8 * 1.00,
 }
 PROD_FLOOR = {
     "RDS PostgreSQL": 2 * 730 * 0.225 + 2 * 100 * 0.115,  # Multi-AZ db.r6g.large + 100 GB, both twice = 351.50
@@ -35,7 +40,9 @@ PROD_FLOOR = {
     "NAT Gateway": 2 * 730 * 0.045 + 2 * 730 * 0.005,  # one NAT per AZ + 2 Elastic IPs = 65.70 + 7.30
     "VPC Endpoints": 4 * 2 * 730 * 0.01,
     "Secrets Manager": 7 * 0.40,
-    "KMS": 6 * 1.00,
+    "CloudWatch": (12 + 2 + 2) * 0.10 + 1 * 3.00,  # Redis memory reads both nodes in prod = 4.60
+    "WAF": 5.00 + 5 * 1.00,
+    "KMS": 8 * 1.00,
 }
 
 
