@@ -211,7 +211,7 @@ def _container_insights(clusters: Sequence[Resource], ctx: Context) -> list[Line
         per_service = u["ci_metrics_per_service"] + u["ci_metrics_per_family"]
         metrics = u["ci_metrics_per_cluster"] * max(fractions, default=0) + per_service * sum(fractions)
         full = u["ci_metrics_per_cluster"] + per_service * len(services)
-        prorated = "" if metrics == full else f", prorated to running hours ({_n(full)} metrics all month)"
+        prorated = "" if metrics == full else f"; {_n(full)} metrics, prorated to the hours tasks run"
         lines.append(
             Line(
                 "CloudWatch",
@@ -658,12 +658,12 @@ def _kms(keys: Sequence[Resource], ctx: Context) -> list[Line]:
     n, p_req = ctx.usage["kms_10k"], ctx.prices["kms.requests_10k"]
     stacks = ", ".join(sorted({r.stack for r in keys}))
     rotating = sum(1 for r in keys if r.prop("EnableKeyRotation"))
-    note = f"; {rotating} rotate yearly (+$1/mo per rotation, at most +$2 each)" if rotating else ""
+    note = "; yearly rotation adds $1/mo per rotation (at most $2 a key)" if rotating else ""
     return [
         Line(
             "KMS",
             _s(len(keys), "customer-managed key"),
-            f"one per stack: {stacks}{note}",
+            f"{stacks}{note}",
             len(keys) * p,
             f"{len(keys)} x ${p:g}",
         ),

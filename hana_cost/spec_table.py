@@ -131,7 +131,7 @@ def _why(service: str, lines: list[Line], spec: SpecLine | None) -> str:  # noqa
             rules = acl[0].specs.split("+ ")[-1]
             causes.append(f"the spec prices the WebACL with about one rule; this one has {rules} at $1 each")
     notes: list[str] = []
-    if usage:
+    if usage and usage != ours:
         notes.append(f"${usage:.2f} is usage under the stated assumptions")
     if spec is not None and lines and not causes:
         if ours == 0 == spec.monthly:
