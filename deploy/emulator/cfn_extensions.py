@@ -112,6 +112,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -134,6 +135,7 @@ from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
 
 _APPLIED = False
+LOG = logging.getLogger("deploy.emulator")
 # moto's backends are plain dicts; the deployer runs stacks in parallel. One lock makes every
 # stack operation atomic (they take milliseconds on moto, so nothing is lost).
 LOCK = threading.RLock()
@@ -155,6 +157,7 @@ def apply() -> None:
         _patch_model_registry(cfn_models.MODELS)
         _patch_backend()
         _patch_stack_model()
+        _patch_parameters()
         _patch_change_set()
         _patch_responses()
         _patch_dynamic_references()
@@ -359,6 +362,7 @@ def _create_one(stack: Any, logical: str, body: dict[str, Any]) -> Any:
             )
     except Exception as err:
         reason = error_text(err)
+        LOG.debug("%s %s failed", stack.name, logical, exc_info=True)
         rm._parsed_resources.pop(logical, None)
         resource_event(stack, logical, rtype, "CREATE_FAILED", reason=reason)
         raise ResourceFailure(logical, reason) from err
@@ -366,21 +370,31 @@ def _create_one(stack: Any, logical: str, body: dict[str, Any]) -> Any:
     return instance
 
 
-def _delete_one(stack: Any, logical: str, body: dict[str, Any], retain: bool = True) -> None:
-    """Delete one created resource with its events (Retain is skipped). Raises on failure."""
+def _delete_one(stack: Any, logical: str, body: dict[str, Any], first_try: bool = True, last_try: bool = True) -> None:
+    """Delete one created resource with its events (Retain: skipped; Snapshot: a final
+    snapshot first, where the type has snapshots). Raises on failure; the DELETE_FAILED
+    event is written on the last try only."""
+    from .cfn_models import SNAPSHOT_DELETERS, snapshot_name
+
     rm = stack.resource_map
     rtype = body.get("Type", "")
     instance = rm._parsed_resources.get(logical)
     physical = _physical_id(instance)
-    if retain and body.get("DeletionPolicy") in RETAIN_POLICIES:
+    policy = body.get("DeletionPolicy")
+    if policy in RETAIN_POLICIES:
         rm._parsed_resources.pop(logical, None)
         resource_event(stack, logical, rtype, "DELETE_SKIPPED", physical=physical)
         return
-    resource_event(stack, logical, rtype, "DELETE_IN_PROGRESS", physical=physical)
+    if first_try:
+        resource_event(stack, logical, rtype, "DELETE_IN_PROGRESS", physical=physical)
     try:
-        rm._delete_resource(instance, body)
+        if policy == "Snapshot" and rtype in SNAPSHOT_DELETERS:
+            SNAPSHOT_DELETERS[rtype](instance, snapshot_name(stack.name, logical))
+        else:
+            rm._delete_resource(instance, body)
     except Exception as err:
-        resource_event(stack, logical, rtype, "DELETE_FAILED", physical=physical, reason=error_text(err))
+        if last_try:
+            resource_event(stack, logical, rtype, "DELETE_FAILED", physical=physical, reason=error_text(err))
         raise
     rm._parsed_resources.pop(logical, None)
     resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical=physical)
@@ -394,16 +408,20 @@ def _created(stack: Any, bodies: dict[str, Any]) -> list[str]:
 def _delete_many(stack: Any, bodies: dict[str, Any], names: list[str]) -> list[str]:
     """Delete `names` (already in reverse dependency order), retrying the ones that fail while
     others succeed (a dependency outside the template may go first). Returns the failures."""
-    remaining = list(names)
+    remaining, first_try = list(names), True
     while remaining:
         failed = []
         for logical in remaining:
             try:
-                _delete_one(stack, logical, bodies[logical])
+                _delete_one(stack, logical, bodies[logical], first_try=first_try, last_try=False)
             except Exception:
                 failed.append(logical)
+        first_try = False
         if len(failed) == len(remaining):
-            return failed
+            for logical in failed:  # one last try, which records why it failed
+                with contextlib.suppress(Exception):
+                    _delete_one(stack, logical, bodies[logical], first_try=False, last_try=True)
+            return [n for n in failed if stack.resource_map._parsed_resources.get(n) is not None]
         remaining = failed
     return []
 
@@ -829,6 +847,37 @@ def parameter_strings(stack: Any) -> dict[str, str]:
             value = ",".join(str(v) for v in value)
         values[name] = "" if value is None else str(value)
     return values
+
+
+def _number(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        return float(value)
+
+
+def _patch_parameters() -> None:
+    """A Number parameter left at its Default is a number too (moto converted only the values
+    passed in, so `DesiredCount: {Ref: Count}` with the default crashed ECS with a TypeError)."""
+    original = parsing.ResourceMap.load_parameters
+
+    def load_parameters(self: Any) -> None:
+        original(self)
+        for name, slot in (self._template.get("Parameters") or {}).items():
+            kind = (slot or {}).get("Type", "String")
+            value = self.resolved_parameters.get(name)
+            if kind == "Number":
+                value = _number(value)
+            elif kind == "List<Number>" and isinstance(value, str):
+                value = [_number(v) for v in value.split(",")]
+            elif kind == "CommaDelimitedList" and isinstance(value, str):
+                value = value.split(",")
+            self.resolved_parameters[name] = value
+            self._parsed_resources[name] = value
+
+    parsing.ResourceMap.load_parameters = load_parameters
 
 
 def _patch_stack_model() -> None:

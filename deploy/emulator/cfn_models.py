@@ -864,7 +864,7 @@ class TopicPolicy(Resource):
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
         backend = sns_backends[account_id][region_name]
         for arn in properties["Topics"]:
-            backend.set_topic_attributes(arn, "Policy", _json_text(properties["PolicyDocument"]))
+            backend.set_topic_attribute(arn, "Policy", _json_text(properties["PolicyDocument"]))
         return cls(name, properties, account_id, region_name)
 
     def update(self, properties: dict[str, Any]) -> Resource:
@@ -981,8 +981,11 @@ class SecurityGroupEgress(Resource):
     def remove(self) -> None:
         backend = ec2_backends[self.account_id][self.region_name]
         rule = self._rule(self.properties)
-        rule.pop("group_name_or_id")
-        backend.revoke_security_group_egress(self.properties["GroupId"], **rule)
+        group_id = rule.pop("group_name_or_id")
+        vpc_id = backend.get_security_group_from_id(group_id).vpc_id
+        backend.revoke_security_group_egress(
+            group_id, security_rule_ids=[self.physical_resource_id], vpc_id=vpc_id, **rule
+        )
 
 
 # =========================================================================== ECS, ELBv2, ACM, Logs
@@ -1116,6 +1119,29 @@ class QueryDefinition(Resource):
         return self.physical_resource_id
 
 
+class SubnetRouteTableAssociation(Resource):
+    """AWS::EC2::SubnetRouteTableAssociation, replacing moto's model, which kept the association
+    in a private dict (invisible to describe_route_tables) and could not delete it. Ref: the
+    association id (rtbassoc-...)."""
+
+    TYPE = "AWS::EC2::SubnetRouteTableAssociation"
+    ATTRIBUTES = ("Id",)
+    CREATE_ONLY = ("RouteTableId", "SubnetId")
+
+    @classmethod
+    def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
+        association_id = ec2_backends[account_id][region_name].associate_route_table(
+            properties["RouteTableId"], subnet_id=properties["SubnetId"]
+        )
+        return cls(association_id, properties, account_id, region_name)
+
+    def remove(self) -> None:
+        ec2_backends[self.account_id][self.region_name].disassociate_route_table(self.physical_resource_id)
+
+    def attribute(self, name: str) -> Any:
+        return self.physical_resource_id
+
+
 MODELS: dict[str, type[Resource]] = {
     model.TYPE: model
     for model in (
@@ -1135,6 +1161,7 @@ MODELS: dict[str, type[Resource]] = {
         QueuePolicy,
         BucketPolicy,
         SecurityGroupEgress,
+        SubnetRouteTableAssociation,
         ClusterCapacityProviderAssociations,
         Certificate,
         ListenerCertificate,
@@ -1263,6 +1290,9 @@ def patch_moto_models() -> None:
     _patch_db_parameter_group()
     _patch_bucket()
     _patch_repository()
+    _patch_kms_key()
+    _patch_log_group()
+    _patch_deletes()
 
 
 def _apply_rules(backend: Any, group_id: str, vpc_id: str | None, properties: dict[str, Any]) -> None:
@@ -1391,6 +1421,8 @@ def _patch_db_instance() -> None:
 
 
 def _set_db_extras(instance: Any, properties: dict[str, Any]) -> None:
+    if isinstance(instance.allocated_storage, str):  # moto keeps the template's string
+        instance.allocated_storage = int(instance.allocated_storage)
     if "DeletionProtection" in properties:
         instance.deletion_protection = bool(_bool(properties["DeletionProtection"]))
     if "EnableCloudwatchLogsExports" in properties:
@@ -1405,11 +1437,33 @@ def _set_db_extras(instance: Any, properties: dict[str, Any]) -> None:
         instance.performance_insights_enabled = bool(_bool(properties["EnablePerformanceInsights"]))
 
 
-def snapshot_then_delete(instance: Any, stack_name: str, logical: str) -> None:
-    """DeletionPolicy Snapshot on an RDS instance: a final snapshot, then the delete."""
-    backend = rds_backends[instance.account_id][instance.region_name]
-    snapshot = f"{stack_name}-{logical}-final-{random_suffix().lower()}"[:255]
-    backend.delete_db_instance(instance.db_instance_identifier, final_db_snapshot_identifier=snapshot)
+def _snapshot_db_instance(instance: Any, name: str) -> None:
+    backend = rds_backends[instance.account_id][instance.region]
+    backend.delete_db_instance(instance.db_instance_identifier, final_db_snapshot_identifier=name)
+
+
+def _snapshot_replication_group(group: ReplicationGroup, name: str) -> None:
+    backend = elasticache_backends[group.account_id][group.region_name]
+    backend.create_snapshot(
+        snapshot_name=name,
+        replication_group_id=group.physical_resource_id,
+        cache_cluster_id=None,
+        kms_key_id=None,
+        tags=None,
+    )
+    group.remove()
+
+
+# DeletionPolicy Snapshot: how to take the final snapshot and delete (moto just deleted).
+SNAPSHOT_DELETERS: dict[str, Any] = {
+    "AWS::RDS::DBInstance": _snapshot_db_instance,
+    "AWS::ElastiCache::ReplicationGroup": _snapshot_replication_group,
+}
+
+
+def snapshot_name(stack_name: str, logical: str) -> str:
+    """As CloudFormation names final snapshots: `<stack>-<logical>-<random>`, lower case."""
+    return f"{stack_name}-{logical}-{random_suffix()}".lower()[:255]
 
 
 def _patch_db_parameter_group() -> None:
@@ -1538,3 +1592,147 @@ def _patch_repository() -> None:
         return repository
 
     Repository.create_from_cloudformation_json = classmethod(create)
+
+
+def _patch_kms_key() -> None:
+    """Tags in CloudFormation's Key/Value shape (moto wanted KMS's TagKey/TagValue and failed with
+    KeyError), the key policy stored as JSON text, and in-place updates (moto: none)."""
+    from moto.kms.models import Key, kms_backends
+
+    def _kms_shaped(cloudformation_json: Any) -> dict[str, Any]:
+        properties = dict(cloudformation_json.get("Properties") or {})
+        properties["Tags"] = [{"TagKey": t["Key"], "TagValue": str(t["Value"])} for t in properties.get("Tags") or []]
+        properties["KeyPolicy"] = _json_text(properties.get("KeyPolicy") or "")
+        properties["EnableKeyRotation"] = bool(_bool(properties.get("EnableKeyRotation")))
+        return {**cloudformation_json, "Properties": properties}
+
+    original = Key.create_from_cloudformation_json.__func__
+
+    def create(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
+    ) -> Any:
+        return original(cls, resource_name, _kms_shaped(cloudformation_json), account_id, region_name, **kw)
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        properties = _kms_shaped(cloudformation_json)["Properties"]
+        backend = kms_backends[account_id][region_name]
+        original_resource.description = properties.get("Description", original_resource.description)
+        original_resource.policy = properties["KeyPolicy"]
+        original_resource.key_rotation_status = properties["EnableKeyRotation"]
+        if properties["Tags"]:
+            backend.tag_resource(original_resource.id, properties["Tags"])
+        return original_resource
+
+    Key.create_from_cloudformation_json = classmethod(create)
+    Key.update_from_cloudformation_json = classmethod(update)
+
+
+def _patch_log_group() -> None:
+    """RetentionInDays changes apply in place (moto's LogGroup has no update)."""
+    from moto.logs.models import LogGroup
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        properties = cloudformation_json.get("Properties") or {}
+        backend = logs_backends[account_id][region_name]
+        if properties.get("RetentionInDays") is not None:
+            backend.put_retention_policy(original_resource.name, _int(properties["RetentionInDays"]))
+        else:
+            backend.delete_retention_policy(original_resource.name)
+        return original_resource
+
+    LogGroup.update_from_cloudformation_json = classmethod(update)
+
+
+def _deleters() -> dict[type, Any]:
+    """How to delete the moto models whose CloudFormation delete is a silent no-op in moto
+    (their resources survived delete_stack, and the VPC could never be deleted)."""
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.flow_logs import FlowLogs
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.security_groups import SecurityGroupIngress
+    from moto.ec2.models.vpcs import VPCEndPoint
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+    from moto.ecs.models import Cluster, Service, TaskDefinition
+    from moto.elbv2.models import FakeListener, FakeListenerRule, FakeTargetGroup
+
+    def ec2(account_id: str, region_name: str) -> Any:
+        return ec2_backends[account_id][region_name]
+
+    def ingress(rule: Any, account_id: str, region_name: str) -> None:
+        p = rule.properties
+        source = [{"GroupId": p["SourceSecurityGroupId"]}] if p.get("SourceSecurityGroupId") else []
+        ranges = [{"CidrIp": p["CidrIp"]}] if p.get("CidrIp") else []
+        ec2(account_id, region_name).revoke_security_group_ingress(
+            rule.security_group.id,
+            str(p["IpProtocol"]),
+            p.get("FromPort"),
+            p.get("ToPort"),
+            ranges,
+            source_groups=source,
+            security_rule_ids=[rule.rule_id] if getattr(rule, "rule_id", "") else None,
+            vpc_id=rule.security_group.vpc_id,
+        )
+
+    def attachment(a: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        if a.gateway_id.startswith("igw-"):
+            backend.detach_internet_gateway(a.gateway_id, a.vpc_id)
+        else:
+            backend.detach_vpn_gateway(a.gateway_id, a.vpc_id)
+
+    def route(r: Any, account_id: str, region_name: str) -> None:
+        ec2(account_id, region_name).delete_route(
+            r.route_table.id,
+            r.destination_cidr_block,
+            destination_ipv6_cidr_block=r.destination_ipv6_cidr_block,
+            destination_prefix_list_id=r.destination_prefix_list.id if r.destination_prefix_list else None,
+        )
+
+    def service(s: Any, account_id: str, region_name: str) -> None:
+        ecs_backends[account_id][region_name].delete_service(s.cluster_name, s.name, force=True)
+
+    return {
+        ElasticAddress: lambda a, acct, region: ec2(acct, region).release_address(allocation_id=a.allocation_id),
+        FlowLogs: lambda f, acct, region: ec2(acct, region).delete_flow_logs([f.id]),
+        InternetGateway: lambda g, acct, region: ec2(acct, region).delete_internet_gateway(g.id),
+        NatGateway: lambda n, acct, region: ec2(acct, region).delete_nat_gateway(n.id),
+        Route: route,
+        RouteTable: lambda r, acct, region: ec2(acct, region).delete_route_table(r.id),
+        SecurityGroupIngress: ingress,
+        VPCEndPoint: lambda e, acct, region: ec2(acct, region).delete_vpc_endpoints([e.id]),
+        VPCGatewayAttachment: attachment,
+        Cluster: lambda c, acct, region: ecs_backends[acct][region].delete_cluster(c.name),
+        Service: service,
+        TaskDefinition: lambda t, acct, region: ecs_backends[acct][region].deregister_task_definition(t.arn),
+        FakeListener: lambda x, acct, region: elbv2_backends[acct][region].delete_listener(x.arn),
+        FakeListenerRule: lambda x, acct, region: elbv2_backends[acct][region].delete_rule(x.arn),
+        FakeTargetGroup: lambda x, acct, region: elbv2_backends[acct][region].delete_target_group(x.arn),
+    }
+
+
+def _patch_deletes() -> None:
+    for cls, deleter in _deleters().items():
+
+        def delete(self: Any, account_id: str, region_name: str, _deleter: Any = deleter) -> None:
+            try:
+                _deleter(self, account_id, region_name)
+            except (TypeError, AttributeError) as err:  # would look like "no delete()" to moto
+                raise RuntimeError(f"{type(self).__name__}: {err}") from err
+
+        cls.delete = delete

@@ -113,6 +113,21 @@ class Emulator:
 
         moto_api_backend.reset()
 
+    def add_hosted_zone(self, name: str, zone_id: str | None = None) -> str:
+        """Create a public Route 53 hosted zone, with a chosen id if given (an environment whose
+        config names an existing zone, such as prod, needs it before its stacks can deploy).
+        Returns the zone id."""
+        from moto.route53.models import route53_backends
+
+        backend = route53_backends[ACCOUNT_ID]["aws"]
+        zone = backend.create_hosted_zone(name, private_zone=False)
+        current = zone.id.replace("/hostedzone/", "")
+        if zone_id and zone_id != current:
+            backend.zones[zone_id] = backend.zones.pop(current)
+            zone.resource_id = zone_id
+            current = zone_id
+        return current
+
     def stop(self) -> None:
         if self._server is None:
             return
