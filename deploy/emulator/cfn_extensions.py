@@ -313,7 +313,7 @@ def error_text(err: BaseException) -> str:
         return err.reason
     code = getattr(err, "error_type", None) or getattr(err, "code", None)
     message = getattr(err, "message", None) or str(err) or type(err).__name__
-    if isinstance(code, str) and code and not code.isdigit() and type(err).__module__.startswith("moto"):
+    if isinstance(code, str) and code and not code.isdigit():
         return f'Resource handler returned message: "{message}" (HandlerErrorCode: {code.split("#")[-1]})'
     if type(err).__module__.startswith("moto"):
         return f'Resource handler returned message: "{message}"'

@@ -224,15 +224,17 @@ class Secret(Resource):
 
     def update(self, properties: dict[str, Any]) -> Resource:
         backend = self._backend(self.account_id, self.region_name)
-        value_changed = any(
-            self.properties.get(k) != properties.get(k) for k in ("SecretString", "GenerateSecretString")
-        )
-        backend.update_secret(
-            secret_id=self.physical_resource_id,
-            secret_string=self._value(properties, backend) if value_changed else None,
-            kms_key_id=properties.get("KmsKeyId"),
-            description=properties.get("Description"),
-        )
+        secret = backend.describe_secret(self.physical_resource_id)
+        secret.description = properties.get("Description")
+        secret.kms_key_id = properties.get("KmsKeyId")
+        if any(self.properties.get(k) != properties.get(k) for k in ("SecretString", "GenerateSecretString")):
+            backend.put_secret_value(
+                secret_id=self.physical_resource_id,
+                secret_string=self._value(properties, backend),
+                secret_binary=None,
+                client_request_token=None,
+                version_stages=["AWSCURRENT"],
+            )
         if properties.get("Tags"):
             backend.tag_resource(self.physical_resource_id, _tags(properties))
         self.properties = properties
@@ -864,7 +866,7 @@ class TopicPolicy(Resource):
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
         backend = sns_backends[account_id][region_name]
         for arn in properties["Topics"]:
-            backend.set_topic_attribute(arn, "Policy", _json_text(properties["PolicyDocument"]))
+            backend.set_topic_attribute(arn, "policy", _json_text(properties["PolicyDocument"]))
         return cls(name, properties, account_id, region_name)
 
     def update(self, properties: dict[str, Any]) -> Resource:
@@ -1421,8 +1423,13 @@ def _patch_db_instance() -> None:
 
 
 def _set_db_extras(instance: Any, properties: dict[str, Any]) -> None:
-    if isinstance(instance.allocated_storage, str):  # moto keeps the template's string
+    # moto keeps the template's strings, then compares them with numbers when serialising
+    if isinstance(instance.allocated_storage, str):
         instance.allocated_storage = int(instance.allocated_storage)
+    if isinstance(getattr(instance, "_max_allocated_storage", None), str):
+        instance._max_allocated_storage = int(instance._max_allocated_storage)
+    if isinstance(instance.port, str):
+        instance.port = int(instance.port)
     if "DeletionProtection" in properties:
         instance.deletion_protection = bool(_bool(properties["DeletionProtection"]))
     if "EnableCloudwatchLogsExports" in properties:
