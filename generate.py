@@ -6,6 +6,8 @@
     python generate.py --out DIR       # somewhere else
     python generate.py --check         # exit 1 listing stale, missing or extra files; writes nothing
 
+It also keeps README.md's stack table (between the stack-table markers) in step with the registry.
+
 Output is deterministic: the same config always gives the same bytes.
 """
 
@@ -15,11 +17,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from hana_templates import config
+from hana_templates import config, registry
 from hana_templates.errors import HanaError
 from hana_templates.render import render_environment
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent
+DEFAULT_OUT = ROOT / "out"
+README = ROOT / "README.md"
+TABLE_START, TABLE_END = "<!-- stack-table -->\n", "<!-- /stack-table -->"
+
+
+def _readme_with_table(text: str) -> str:
+    """README.md with its stack table (between the markers) derived from the registry."""
+    head, _, rest = text.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    return head + TABLE_START + registry.stack_table() + TABLE_END + tail
 
 
 def _expected(envs: list[str]) -> dict[Path, str]:
@@ -61,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {err}", file=sys.stderr)
         return 2
+    readme = README.read_text() if README.exists() else None
     if args.check:
         problems = _problems(args.out, envs, files)
+        if readme is not None and _readme_with_table(readme) != readme:
+            problems.append(f"stale:   {README} (stack table)")
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
@@ -82,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             if path.relative_to(args.out) not in files:
                 path.unlink()
                 written += 1
+    if readme is not None and _readme_with_table(readme) != readme:
+        README.write_text(_readme_with_table(readme))
+        written += 1
     print(f"{len(files)} templates for {', '.join(envs)} in {args.out} ({written} changed)")
     return 0
 

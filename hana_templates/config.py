@@ -76,14 +76,17 @@ class Database:
     allocated_storage_gb: int = 20
     max_allocated_storage_gb: int = 100  # storage autoscaling ceiling
     multi_az: bool = False
-    engine_version: str = "16.6"
+    # 16.1-16.8 are flagged deprecated by cfn-lint 1.58 (rule W3691); 16.15 is the newest 16.x it knows.
+    engine_version: str = "16.15"
     name: str = "hana"
     port: int = 5432
     master_username: str = "hana_admin"
     backup_retention_days: int = 7
     deletion_protection: bool = False
     performance_insights: bool = True
-    enhanced_monitoring_interval: int = 0  # seconds; 0 = off
+    # Seconds. On in every environment: the database stack always consumes the monitoring role
+    # (one contract), RDS rejects a role with interval 0, and at 60 s it costs cents a month.
+    enhanced_monitoring_interval: int = 60
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,16 @@ class Messaging:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """ECR image retention and S3 bucket lifecycles (storage stack)."""
+
+    ecr_keep_images: int = 10  # most recent images kept for rollbacks (any tag)
+    ecr_untagged_expiry_days: int = 7  # untagged layers left by re-tagging `latest`
+    noncurrent_version_expiry_days: int = 30  # how long an overwritten/deleted object can be restored
+    access_log_retention_days: int = 90  # ALB and S3 access logs in the logs bucket
+
+
+@dataclass(frozen=True)
 class Domain:
     """A public DNS name for the ALB: enables HTTPS (ACM, DNS-validated) and a Route 53 alias."""
 
@@ -153,6 +166,7 @@ class EnvConfig:
     services: tuple[Service, ...] = ()
     messaging: Messaging = field(default_factory=Messaging)
     alarms: Alarms = field(default_factory=Alarms)
+    storage: Storage = field(default_factory=Storage)
     log_retention_days: int = 7
     domain: Domain | None = None
     waf_rate_limit: int = 2000  # requests per client IP per 5 minutes
@@ -201,8 +215,8 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
         )
     if not db.engine_version.startswith("16."):
         _fail(n, f"RDS engine version {db.engine_version!r}; allowed: PostgreSQL 16.x (the spec)")
-    if db.enhanced_monitoring_interval not in (0, 1, 5, 10, 15, 30, 60):
-        _fail(n, f"enhanced monitoring interval {db.enhanced_monitoring_interval}; allowed: 0, 1, 5, 10, 15, 30, 60")
+    if db.enhanced_monitoring_interval not in (1, 5, 10, 15, 30, 60):
+        _fail(n, f"enhanced monitoring interval {db.enhanced_monitoring_interval}; allowed: 1, 5, 10, 15, 30, 60")
     if not 1 <= db.backup_retention_days <= 35:
         _fail(n, f"RDS backup retention {db.backup_retention_days} days; allowed: 1-35")
     if cache.node_type not in CACHE_NODE_TYPES:
@@ -230,6 +244,7 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
             _fail(n, f"queue retention {secs} s; allowed: 60-1209600 (14 days)")
     if not 1 <= m.max_receive_count <= 1000:
         _fail(n, f"max receive count {m.max_receive_count}; allowed: 1-1000")
+    _validate_storage(n, cfg.storage)
 
 
 def _validate_network(n: str, net: Network) -> None:
@@ -257,6 +272,18 @@ def _validate_network(n: str, net: Network) -> None:
             seen.append((f"subnet {cidr}", sub))
     if net.nat_gateways not in (1, net.az_count):
         _fail(n, f"nat_gateways {net.nat_gateways}; allowed: 1 (shared) or {net.az_count} (one per AZ)")
+
+
+def _validate_storage(n: str, st: Storage) -> None:
+    if not 1 <= st.ecr_keep_images <= 1000:
+        _fail(n, f"ECR images kept {st.ecr_keep_images}; allowed: 1-1000")
+    for what, days in (
+        ("ECR untagged image expiry", st.ecr_untagged_expiry_days),
+        ("S3 noncurrent version expiry", st.noncurrent_version_expiry_days),
+        ("S3 access log retention", st.access_log_retention_days),
+    ):
+        if not 1 <= days <= 3650:
+            _fail(n, f"{what} {days} days; allowed: 1-3650")
 
 
 def _validate_service(n: str, svc: Service) -> None:
@@ -307,6 +334,7 @@ PROD = EnvConfig(
     ),
     cache=Cache(node_type="cache.r6g.large", replicas=1, snapshot_retention_days=7),
     services=_services(cpu=1024, memory=2048, min_tasks=2, max_tasks=4, autoscaling=True),
+    storage=Storage(ecr_keep_images=30, noncurrent_version_expiry_days=90, access_log_retention_days=365),
     log_retention_days=30,
     # example.com is a placeholder: set the real zone before the first prod deploy (README).
     domain=Domain(name="api.hana.example.com", hosted_zone_id="Z0000000000EXAMPLE"),

@@ -45,15 +45,17 @@ def kms_key(
     purpose: str,
     *service_users: str,
     via_service: str | None = None,
+    extra_statements: tuple = (),
 ) -> tuple[kms.Key, kms.Alias]:
     """A customer-managed key with yearly rotation, retained on delete (data encrypted with it
-    would be unreadable without it), and its alias `alias/hana-<env>-<purpose>`."""
+    would be unreadable without it), and its alias `alias/hana-<env>-<purpose>`.
+    `extra_statements` go into the key policy (e.g. policies.logs_key_statement)."""
     key = retain(
         kms.Key(
             logical_id,
             Description=f"{naming.prefix(cfg)} {purpose}",
             EnableKeyRotation=True,
-            KeyPolicy=kms_key_policy(*service_users, via_service=via_service),
+            KeyPolicy=kms_key_policy(*service_users, via_service=via_service, extra_statements=extra_statements),
             Tags=naming.tags(cfg, stack),
         )
     )

@@ -24,6 +24,10 @@ JWT_SECRET = "jwt-secret"
 GATEWAY_TOKEN_SECRET = "gateway-token"
 SECRET_KEYS = (*API_KEY_SECRETS, RDS_MASTER_SECRET, REDIS_AUTH_SECRET, JWT_SECRET, GATEWAY_TOKEN_SECRET)
 
+# Key prefix of the ALB's access logs in the logs bucket (compute sets it on the ALB, storage's
+# bucket policy lets ELB write below `<prefix>/AWSLogs/<account>/`).
+ALB_ACCESS_LOG_PREFIX = "alb"
+
 
 def prefix(cfg: EnvConfig) -> str:
     """`hana-dev`: the prefix of every resource name, and the ECS cluster's name."""
@@ -53,6 +57,11 @@ def ecr_repository(cfg: EnvConfig) -> str:
 def service_log_group(cfg: EnvConfig, service: str) -> str:
     """`/ecs/hana-dev/api`."""
     return f"/ecs/{prefix(cfg)}/{service}"
+
+
+def flow_log_group(cfg: EnvConfig) -> str:
+    """`/vpc/hana-dev/flow-logs`: the VPC flow logs."""
+    return f"/vpc/{prefix(cfg)}/flow-logs"
 
 
 def bucket_name(cfg: EnvConfig, role: str) -> Sub:

@@ -17,8 +17,12 @@ def service_principal(service: str) -> aws.Principal:
     return aws.Principal("Service", f"{service}.amazonaws.com")
 
 
-def assume_role_policy(service: str) -> aws.PolicyDocument:
-    """Trust policy letting one AWS service assume a role, limited to this account."""
+def assume_role_policy(service: str, source_arn: object | None = None) -> aws.PolicyDocument:
+    """Trust policy letting one AWS service assume a role, limited to this account (and, with
+    `source_arn`, to requests on behalf of matching resources: the confused-deputy guard)."""
+    conditions = [aws.StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))]
+    if source_arn is not None:
+        conditions.append(aws.ArnLike("aws:SourceArn", source_arn))
     return aws.PolicyDocument(
         Version="2012-10-17",
         Statement=[
@@ -26,7 +30,7 @@ def assume_role_policy(service: str) -> aws.PolicyDocument:
                 Effect=aws.Allow,
                 Principal=service_principal(service),
                 Action=[sts.AssumeRole],
-                Condition=aws.Condition(aws.StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))),
+                Condition=aws.Condition(conditions),
             )
         ],
     )
@@ -44,11 +48,13 @@ def tls_only_statement(bucket_arn: object) -> aws.Statement:
     )
 
 
-def kms_key_policy(*service_users: str, via_service: str | None = None) -> aws.PolicyDocument:
+def kms_key_policy(
+    *service_users: str, via_service: str | None = None, extra_statements: tuple[aws.Statement, ...] = ()
+) -> aws.PolicyDocument:
     """Key policy: the account administers the key through IAM (the AWS default), and the named
     AWS services (e.g. "cloudwatch", "sns") may use it to encrypt and decrypt on our behalf.
     With `via_service` ("sqs", "secretsmanager"), principals of this account may use the key
-    only through that service."""
+    only through that service. `extra_statements` are appended as they are (e.g. logs_key_statement)."""
     statements = [
         aws.Statement(
             Sid="AccountAdministersKeyThroughIam",
@@ -82,4 +88,35 @@ def kms_key_policy(*service_users: str, via_service: str | None = None) -> aws.P
                 ),
             )
         )
+    statements.extend(extra_statements)
     return aws.PolicyDocument(Version="2012-10-17", Statement=statements)
+
+
+def logs_key_statement(*log_group_names: str) -> aws.Statement:
+    """Key-policy statement letting CloudWatch Logs encrypt the named log groups with the key.
+
+    CloudWatch Logs calls KMS as the regional principal `logs.<region>.amazonaws.com` (not
+    `logs.amazonaws.com`) and always passes the log group's ARN as encryption context, so the
+    key serves these log groups and no other."""
+    return aws.Statement(
+        Sid="CloudWatchLogsUsesKey",
+        Effect=aws.Allow,
+        Principal=aws.Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
+        Action=[
+            kms.Action("Encrypt*"),
+            kms.Action("Decrypt*"),
+            kms.Action("ReEncrypt*"),
+            kms.Action("GenerateDataKey*"),
+            kms.Action("Describe*"),
+        ],
+        Resource=["*"],  # in a key policy, "*" means this key
+        Condition=aws.Condition(
+            aws.ArnEquals(
+                "kms:EncryptionContext:aws:logs:arn",
+                [
+                    Sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{name}")
+                    for name in log_group_names
+                ],
+            )
+        ),
+    )

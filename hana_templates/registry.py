@@ -5,7 +5,7 @@ deployer and the README table. Order is never written by hand: a stack depends o
 stacks whose outputs it declares as inputs (`From`), and graphlib sorts them.
 
 Exported: STACKS (name -> StackSpec, in module order), BUILDERS, order(), waves(),
-upstream(name), downstream(name), validate(), build(cfg).
+upstream(name), downstream(name), validate(), build(cfg), stack_table() (the README's).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from types import ModuleType
 
 from troposphere import Template
 
-from . import messaging
+from . import compute, database, iam, messaging, network, secrets, storage
 from .config import EnvConfig
 from .errors import ContractError
 from .spec import StackSpec
 
 # One module per stack. Adding a stack = writing its module and listing it here.
-_MODULES: tuple[ModuleType, ...] = (messaging,)
+_MODULES: tuple[ModuleType, ...] = (network, storage, secrets, messaging, iam, database, compute)
 
 STACKS: dict[str, StackSpec] = {m.SPEC.name: m.SPEC for m in _MODULES}
 BUILDERS: dict[str, Callable[[EnvConfig], Template]] = {m.SPEC.name: m.build for m in _MODULES}
@@ -92,6 +92,16 @@ def downstream(name: str, stacks: dict[str, StackSpec] | None = None) -> frozens
     """The stacks that read outputs of `name` (direct dependents)."""
     stacks = STACKS if stacks is None else stacks
     return frozenset(s.name for s in stacks.values() if name in s.upstream)
+
+
+def stack_table() -> str:
+    """The README's stack table (stack, purpose, inputs from), in deploy order."""
+    rows = ["| stack | purpose | inputs from |", "| ----- | ------- | ----------- |"]
+    for name in order():
+        spec = STACKS[name]
+        sources = ", ".join(sorted(spec.upstream, key=order().index)) or "-"
+        rows.append(f"| {name} | {spec.description} | {sources} |")
+    return "\n".join(rows) + "\n"
 
 
 def build(cfg: EnvConfig) -> dict[str, Template]:

@@ -73,6 +73,10 @@ BAD = [
         {"services": (config.Service("api", 3000, cpu=512, memory=512),)}, "memory 512 MiB", id="fargate-size"
     ),
     pytest.param({"log_retention_days": 10}, "log retention 10 days", id="retention"),
+    pytest.param({"storage": {"ecr_keep_images": 0}}, "ECR images kept 0", id="ecr-keep-images"),
+    pytest.param(
+        {"storage": {"access_log_retention_days": 0}}, "S3 access log retention 0 days", id="access-log-retention"
+    ),
     pytest.param({"name": "Prod!"}, "name is invalid", id="env-name"),
 ]
 

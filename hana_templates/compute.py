@@ -1,0 +1,619 @@
+"""compute: the ECS cluster, the internet-facing ALB and the three Fargate services.
+
+- ECS cluster `hana-<env>` with Container Insights and the FARGATE / FARGATE_SPOT capacity
+  providers (FARGATE is the default strategy; Spot is associated so a service can opt in).
+- ALB `hana-<env>-alb` in the public subnets behind the ALB security group. It drops invalid
+  header fields, mitigates request desync (`defensive`), speaks HTTP/2, writes access logs to
+  the logs bucket under `alb/`, and has deletion protection where config says so (prod). Its
+  idle timeout is an hour (`_ALB_IDLE_TIMEOUT_S`): the ALB closes a connection on which no
+  byte has moved for that long, and a WebSocket to an agent conversation can legitimately sit
+  silent for many minutes (socket.io pings every 25 s, plain `/ws/*` clients may not ping at
+  all). The cost is only that idle keep-alive connections are held longer.
+- Listeners: HTTP 80 always. With a domain (prod): an ACM certificate validated by DNS in the
+  domain's hosted zone, HTTPS 443 with `ELBSecurityPolicy-TLS13-1-2-2021-06` (TLS 1.2 and 1.3
+  only), 80 answering `301` to 443, and a Route 53 alias A record for the domain. The default
+  action of the serving listener is a fixed 404; the routing rules (`_ROUTES`, the spec's table)
+  sit on the serving listener (HTTPS in prod, HTTP in dev):
+  `/api/*`, `/health`, `/v1/*` -> api target group (3000); `/ws/*`, `/socket.io/*` -> ws target
+  group (3001), sticky (lb_cookie) because socket.io's long-polling transport must reach the task
+  that holds its session.
+- Services `hana-<env>-api`, `-ws` (behind the ALB) and `-workers` (no load balancer), containers
+  named after the service, Fargate in the private subnets with the ECS security group and no
+  public IP, ECS Exec on, circuit breaker with rollback, tags propagated from the service. Logs go
+  to `/ecs/hana-<env>/<service>` (created here, encrypted with this stack's KMS key, retention
+  from config).
+- prod (config `Service.autoscaling`): Application Auto Scaling between the service's min and max
+  tasks: api and ws track average CPU; workers track the agent-runs backlog per running task
+  (`_scale_on_backlog` says why).
+
+What the application image must provide (one image, `<EcrRepositoryUri>:<ImageTag>`, for all three
+services; linux/amd64):
+- an entrypoint that starts the role named in `HANA_SERVICE` (`api`, `ws` or `workers`): no
+  command is overridden here, so the image decides how each role starts;
+- api and ws listen on `PORT` and answer `GET /health` with 200 once ready;
+- an HTTP keep-alive timeout longer than the ALB idle timeout (Node: `server.keepAliveTimeout`
+  and `headersTimeout` above 3600 s), otherwise the ALB may reuse a connection the app has just
+  closed and answer 502;
+- on SIGTERM: api/ws stop accepting and drain, workers stop receiving and finish or abandon the
+  current message within `_STOP_TIMEOUT_S` (an unfinished message reappears on the queue after
+  its visibility timeout);
+- a writable root filesystem (see `_container`: ECS Exec needs it).
+Configuration arrives as environment variables (`_environment`) and secrets as environment
+variables injected by ECS from Secrets Manager (`_SECRETS`; never in plain text in the template).
+
+Desired count contract (read this before changing the deployer): `DesiredCount` comes from the
+deploy parameters `ApiDesiredCount`, `WsDesiredCount`, `WorkersDesiredCount` (default 0, so the
+services can be created before any image exists, as the spec's workflow does: deploy, `push`,
+then scale). On every update the deployer passes the count each service runs now (from
+`ecs describe-services`), so a stack update never resets a count set by `scale` or by
+autoscaling. In prod, registering the scalable target lifts a service to its minimum at once:
+push an image before the first prod deploy of this stack, or the first tasks fail to pull
+(ECS retries with back-off and recovers once the image exists).
+
+Consumes: network (VPC, subnets, security groups), storage (repository URI, media and logs
+buckets), secrets (the seven secret ARNs), messaging (queue URLs, agent-runs queue name), database
+(endpoints), iam (execution role, one task role per service).
+Outputs: cluster, ALB and target-group identifiers for observability and WAF, service names,
+and `ServiceUrl`.
+"""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, certificatemanager, ecs, route53
+from troposphere import elasticloadbalancingv2 as elb
+
+from . import naming
+from .config import EnvConfig, Service
+from .constructs import kms_key, log_group, suppress
+from .errors import TemplateLimitError
+from .policies import logs_key_statement
+from .spec import DeployParameter, From, Stack, StackSpec
+
+# Environment variable -> (secrets stack output holding the secret's ARN, JSON key in the secret).
+_SECRETS: dict[str, tuple[str, str]] = {
+    "ANTHROPIC_API_KEY": ("AnthropicApiKeySecretArn", "api_key"),
+    "OPENAI_API_KEY": ("OpenaiApiKeySecretArn", "api_key"),
+    "ELEVENLABS_API_KEY": ("ElevenlabsApiKeySecretArn", "api_key"),
+    "DB_PASSWORD": ("RdsMasterSecretArn", "password"),
+    "REDIS_AUTH_TOKEN": ("RedisAuthSecretArn", "token"),
+    "JWT_SECRET": ("JwtSecretArn", "secret"),
+    "GATEWAY_TOKEN": ("GatewayTokenSecretArn", "token"),
+}
+# Each service gets only the secrets it uses (the iam stack grants its task role the same set).
+SERVICE_SECRETS: dict[str, tuple[str, ...]] = {
+    "api": tuple(_SECRETS),
+    "ws": ("DB_PASSWORD", "REDIS_AUTH_TOKEN", "JWT_SECRET", "GATEWAY_TOKEN"),
+    "workers": ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ELEVENLABS_API_KEY", "DB_PASSWORD", "REDIS_AUTH_TOKEN"),
+}
+
+# The spec's routing table: service -> (listener rule priority, path patterns).
+# An ALB rule allows at most 5 condition values (and 5 wildcards); _listener_rule checks it.
+ROUTES: dict[str, tuple[int, tuple[str, ...]]] = {
+    "api": (10, ("/api/*", "/health", "/v1/*")),
+    "ws": (20, ("/ws/*", "/socket.io/*")),
+}
+_MAX_RULE_VALUES = 5
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+_ALB_IDLE_TIMEOUT_S = 3600
+# Draining: the api finishes in-flight requests (including streamed responses) within a minute;
+# ws gets two so clients reconnect elsewhere before the ALB cuts their socket.
+_DEREGISTRATION_DELAY_S = {"api": 60, "ws": 120}
+_STICKINESS_S = 86400  # one day: a socket.io session never outlives it
+_HEALTH_CHECK_GRACE_S = 60
+_STOP_TIMEOUT_S = {"api": 30, "ws": 30, "workers": 120}  # 120 s is Fargate's maximum
+_CPU_TARGET_PERCENT = 60  # below the 80 % alarm (config.alarms), so scaling acts before it fires
+_BACKLOG_PER_TASK = 5  # agent runs waiting per running worker before another worker starts
+_SCALE_OUT_COOLDOWN_S = 60
+_SCALE_IN_COOLDOWN_S = 300
+
+SPEC = StackSpec(
+    name="compute",
+    description="ECS cluster, internet-facing ALB with the spec's path routing, and the api, ws and workers "
+    "Fargate services",
+    inputs=(
+        From("network", "VpcId"),
+        From("network", "PublicSubnetIds", "CommaDelimitedList"),
+        From("network", "PrivateSubnetIds", "CommaDelimitedList"),
+        From("network", "AlbSecurityGroupId"),
+        From("network", "EcsSecurityGroupId"),
+        From("storage", "EcrRepositoryUri"),
+        From("storage", "MediaBucketName"),
+        From("storage", "LogsBucketName"),
+        *(From("secrets", output) for output, _ in _SECRETS.values()),
+        From("messaging", "AgentRunsQueueUrl"),
+        From("messaging", "NotificationsQueueUrl"),
+        From("messaging", "AgentRunsQueueName"),
+        From("database", "DbEndpointAddress"),
+        From("database", "DbEndpointPort"),
+        From("database", "DbName"),
+        From("database", "RedisPrimaryEndpointAddress"),
+        From("database", "RedisPrimaryEndpointPort"),
+        From("iam", "TaskExecutionRoleArn"),
+        From("iam", "ApiTaskRoleArn"),
+        From("iam", "WsTaskRoleArn"),
+        From("iam", "WorkersTaskRoleArn"),
+    ),
+    deploy_parameters=(
+        DeployParameter("ImageTag", "String", "latest", "Tag of the application image in the ECR repository"),
+        *(
+            DeployParameter(
+                f"{title}DesiredCount",
+                "Number",
+                "0",
+                f"Tasks of the {svc} service; the deployer passes the live count on updates (module docstring)",
+            )
+            for svc, title in (("api", "Api"), ("ws", "Ws"), ("workers", "Workers"))
+        ),
+    ),
+    outputs=(
+        "ClusterName",
+        "ClusterArn",
+        "AlbArn",
+        "AlbDnsName",
+        "AlbFullName",
+        "ApiTargetGroupFullName",
+        "WsTargetGroupFullName",
+        "ApiServiceName",
+        "WsServiceName",
+        "WorkersServiceName",
+        "ServiceUrl",
+    ),
+)
+
+_TITLES = {"api": "Api", "ws": "Ws", "workers": "Workers"}
+
+
+def build(cfg: EnvConfig) -> Template:
+    stack = Stack(cfg, SPEC)
+    cluster = stack.add(_cluster(cfg))
+    providers = stack.add(_capacity_providers(cluster))
+
+    alb = stack.add(_load_balancer(cfg, stack))
+    target_groups = {svc: stack.add(_target_group(cfg, stack, cfg.service(svc))) for svc in ROUTES}
+    serving = _listeners(cfg, stack, alb)
+    rules = {svc: stack.add(_listener_rule(svc, serving, target_groups[svc])) for svc in ROUTES}
+
+    # The service log groups get a customer-managed key that CloudWatch Logs may use for them only.
+    log_groups = [naming.service_log_group(cfg, svc.name) for svc in cfg.services]
+    key, alias = kms_key(
+        cfg, SPEC.name, "ServiceLogsKey", "ecs-logs", extra_statements=(logs_key_statement(*log_groups),)
+    )
+    stack.add(key)
+    stack.add(alias)
+
+    services = {}
+    for svc in cfg.services:
+        t = _TITLES[svc.name]
+        logs = stack.add(
+            log_group(
+                f"{t}LogGroup",
+                naming.service_log_group(cfg, svc.name),
+                cfg.log_retention_days,
+                cfg,
+                SPEC.name,
+                kms_key_arn=GetAtt(key, "Arn"),
+            )
+        )
+        task = stack.add(_task_definition(cfg, stack, svc, logs))
+        service = stack.add(
+            _service(cfg, stack, svc, cluster, task, target_groups.get(svc.name), [providers, rules.get(svc.name)])
+        )
+        services[svc.name] = service
+        if svc.autoscaling:
+            _autoscaling(cfg, stack, svc, cluster, service)
+
+    stack.output("ClusterName", Ref(cluster), "ECS cluster name")
+    stack.output("ClusterArn", GetAtt(cluster, "Arn"), "ECS cluster ARN")
+    stack.output("AlbArn", Ref(alb), "ALB ARN (the WAF web ACL attaches here)")
+    stack.output("AlbDnsName", GetAtt(alb, "DNSName"), "ALB DNS name")
+    stack.output("AlbFullName", GetAtt(alb, "LoadBalancerFullName"), "ALB name as CloudWatch dimensions use it")
+    for svc, tg in target_groups.items():
+        stack.output(
+            f"{_TITLES[svc]}TargetGroupFullName",
+            GetAtt(tg, "TargetGroupFullName"),
+            f"{svc} target group name as CloudWatch dimensions use it",
+        )
+    for svc, service in services.items():
+        stack.output(f"{_TITLES[svc]}ServiceName", GetAtt(service, "Name"), f"ECS service name of {svc}")
+    url = f"https://{cfg.domain.name}" if cfg.domain is not None else Sub("http://${Alb.DNSName}")
+    stack.output("ServiceUrl", url, "Base URL of the application")
+    return stack.template()
+
+
+# --- cluster ----------------------------------------------------------------------------------
+
+
+def _cluster(cfg: EnvConfig) -> ecs.Cluster:
+    return ecs.Cluster(
+        "Cluster",
+        ClusterName=naming.prefix(cfg),
+        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
+        # DEFAULT (ECS's own default): ECS Exec session output goes to the container's awslogs
+        # group, provided the task role may write there (see the README; otherwise not logged).
+        Configuration=ecs.ClusterConfiguration(
+            ExecuteCommandConfiguration=ecs.ExecuteCommandConfiguration(Logging="DEFAULT")
+        ),
+        Tags=naming.tags(cfg, SPEC.name),
+    )
+
+
+def _capacity_providers(cluster: ecs.Cluster) -> ecs.ClusterCapacityProviderAssociations:
+    return ecs.ClusterCapacityProviderAssociations(
+        "ClusterCapacityProviders",
+        Cluster=Ref(cluster),
+        CapacityProviders=["FARGATE", "FARGATE_SPOT"],
+        DefaultCapacityProviderStrategy=[ecs.CapacityProviderStrategy(CapacityProvider="FARGATE", Weight=1, Base=0)],
+    )
+
+
+# --- load balancer ----------------------------------------------------------------------------
+
+
+def _load_balancer(cfg: EnvConfig, stack: Stack) -> elb.LoadBalancer:
+    attributes = {
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        "routing.http.desync_mitigation_mode": "defensive",
+        "routing.http2.enabled": "true",
+        "idle_timeout.timeout_seconds": str(_ALB_IDLE_TIMEOUT_S),
+        "access_logs.s3.enabled": "true",
+        "access_logs.s3.bucket": stack.input("LogsBucketName"),
+        "access_logs.s3.prefix": naming.ALB_ACCESS_LOG_PREFIX,  # storage lets ELB write there
+        "deletion_protection.enabled": str(cfg.alb_deletion_protection).lower(),
+    }
+    alb = elb.LoadBalancer(
+        "Alb",
+        Name=naming.name(cfg, "alb"),
+        Type="application",
+        Scheme="internet-facing",
+        IpAddressType="ipv4",
+        Subnets=stack.input("PublicSubnetIds"),
+        SecurityGroups=[stack.input("AlbSecurityGroupId")],
+        LoadBalancerAttributes=[elb.LoadBalancerAttributes(Key=k, Value=v) for k, v in attributes.items()],
+        Tags=naming.tags(cfg, SPEC.name),
+    )
+    return alb
+
+
+def _target_group(cfg: EnvConfig, stack: Stack, svc: Service) -> elb.TargetGroup:
+    attributes = {"deregistration_delay.timeout_seconds": str(_DEREGISTRATION_DELAY_S[svc.name])}
+    if svc.name == "ws":
+        attributes |= {
+            "stickiness.enabled": "true",
+            "stickiness.type": "lb_cookie",
+            "stickiness.lb_cookie.duration_seconds": str(_STICKINESS_S),
+        }
+    return elb.TargetGroup(
+        f"{_TITLES[svc.name]}TargetGroup",
+        Name=naming.name(cfg, svc.name),
+        VpcId=stack.input("VpcId"),
+        TargetType="ip",  # awsvpc tasks register by IP
+        Protocol="HTTP",
+        ProtocolVersion="HTTP1",  # WebSocket upgrades need HTTP/1.1 to the target
+        Port=svc.port,
+        HealthCheckEnabled=True,
+        HealthCheckProtocol="HTTP",
+        HealthCheckPath=svc.health_check_path,
+        HealthCheckPort="traffic-port",
+        HealthCheckIntervalSeconds=15,
+        HealthCheckTimeoutSeconds=5,
+        HealthyThresholdCount=2,
+        UnhealthyThresholdCount=3,
+        Matcher=elb.Matcher(HttpCode="200"),
+        TargetGroupAttributes=[elb.TargetGroupAttribute(Key=k, Value=v) for k, v in attributes.items()],
+        Tags=naming.tags(cfg, SPEC.name, Service=svc.name),
+    )
+
+
+def _not_found() -> elb.Action:
+    return elb.Action(
+        Type="fixed-response",
+        FixedResponseConfig=elb.FixedResponseConfig(
+            StatusCode="404", ContentType="text/plain", MessageBody="Not Found"
+        ),
+    )
+
+
+def _listeners(cfg: EnvConfig, stack: Stack, alb: elb.LoadBalancer) -> elb.Listener:
+    """Add the listeners; return the one that serves traffic (the routing rules go there)."""
+    if cfg.domain is None:
+        http = elb.Listener(
+            "HttpListener", LoadBalancerArn=Ref(alb), Port=80, Protocol="HTTP", DefaultActions=[_not_found()]
+        )
+        suppress(
+            http,
+            checkov={
+                "CKV_AWS_2": f"{cfg.name} has no domain (config.domain) and so no certificate: the spec serves "
+                "it over plain HTTP; environments with a domain get HTTPS and redirect 80",
+                "CKV_AWS_103": "plain HTTP listener (see CKV_AWS_2): there is no TLS to configure",
+            },
+        )
+        return stack.add(http)
+
+    cert = stack.add(
+        certificatemanager.Certificate(
+            "Certificate",
+            DomainName=cfg.domain.name,
+            ValidationMethod="DNS",
+            DomainValidationOptions=[
+                certificatemanager.DomainValidationOption(
+                    DomainName=cfg.domain.name, HostedZoneId=cfg.domain.hosted_zone_id
+                )
+            ],
+            Tags=naming.tags(cfg, SPEC.name),
+        )
+    )
+    stack.add(
+        elb.Listener(
+            "HttpListener",
+            LoadBalancerArn=Ref(alb),
+            Port=80,
+            Protocol="HTTP",
+            DefaultActions=[
+                elb.Action(
+                    Type="redirect",
+                    RedirectConfig=elb.RedirectConfig(Protocol="HTTPS", Port="443", StatusCode="HTTP_301"),
+                )
+            ],
+        )
+    )
+    https = stack.add(
+        elb.Listener(
+            "HttpsListener",
+            LoadBalancerArn=Ref(alb),
+            Port=443,
+            Protocol="HTTPS",
+            SslPolicy=TLS_POLICY,
+            Certificates=[elb.Certificate(CertificateArn=Ref(cert))],
+            DefaultActions=[_not_found()],
+        )
+    )
+    stack.add(
+        route53.RecordSetType(
+            "DomainRecord",
+            HostedZoneId=cfg.domain.hosted_zone_id,
+            Name=cfg.domain.name,
+            Type="A",
+            AliasTarget=route53.AliasTarget(
+                DNSName=GetAtt(alb, "DNSName"),
+                HostedZoneId=GetAtt(alb, "CanonicalHostedZoneID"),
+                EvaluateTargetHealth=True,
+            ),
+        )
+    )
+    return https
+
+
+def _listener_rule(svc: str, listener: elb.Listener, target_group: elb.TargetGroup) -> elb.ListenerRule:
+    priority, paths = ROUTES[svc]
+    if len(paths) > _MAX_RULE_VALUES or sum(p.count("*") + p.count("?") for p in paths) > _MAX_RULE_VALUES:
+        raise TemplateLimitError(
+            f"route {svc}: {len(paths)} path patterns; an ALB rule takes at most {_MAX_RULE_VALUES} values "
+            f"and {_MAX_RULE_VALUES} wildcards: split the route into two rules"
+        )
+    return elb.ListenerRule(
+        f"{_TITLES[svc]}ListenerRule",
+        ListenerArn=Ref(listener),
+        Priority=priority,
+        Conditions=[elb.Condition(Field="path-pattern", PathPatternConfig=elb.PathPatternConfig(Values=list(paths)))],
+        Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
+    )
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def _environment(cfg: EnvConfig, stack: Stack, svc: Service) -> list[ecs.Environment]:
+    """Plain configuration, the same for every service (one image, one config loader) apart from
+    its role and port. Nothing secret here: secrets come from `_secrets`."""
+    values: dict[str, object] = {
+        "NODE_ENV": "production",  # every deployed environment runs production builds; HANA_ENV names it
+        "HANA_ENV": cfg.name,
+        "HANA_SERVICE": svc.name,
+        "AWS_REGION": Ref("AWS::Region"),
+        "DB_HOST": stack.input("DbEndpointAddress"),
+        "DB_PORT": stack.input("DbEndpointPort"),
+        "DB_USERNAME": cfg.database.master_username,
+        "DB_NAME": stack.input("DbName"),
+        "REDIS_HOST": stack.input("RedisPrimaryEndpointAddress"),
+        "REDIS_PORT": stack.input("RedisPrimaryEndpointPort"),
+        "REDIS_TLS": "true",  # the replication group enforces in-transit encryption
+        "AGENT_RUNS_QUEUE_URL": stack.input("AgentRunsQueueUrl"),
+        "NOTIFICATIONS_QUEUE_URL": stack.input("NotificationsQueueUrl"),
+        "MEDIA_BUCKET": stack.input("MediaBucketName"),
+    }
+    if svc.port is not None:
+        values["PORT"] = str(svc.port)
+    return [ecs.Environment(Name=k, Value=v) for k, v in sorted(values.items())]
+
+
+def _secrets(stack: Stack, svc: Service) -> list[ecs.Secret]:
+    """`<secret arn>:<json key>::` makes ECS inject one key of the JSON secret (AWSCURRENT)."""
+    result = []
+    for env_name in SERVICE_SECRETS[svc.name]:
+        output, json_key = _SECRETS[env_name]
+        stack.input(output)  # fails early on a typo
+        result.append(ecs.Secret(Name=env_name, ValueFrom=Sub(f"${{{output}}}:{json_key}::")))
+    return result
+
+
+def _container(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.ContainerDefinition:
+    props: dict[str, object] = {}
+    if svc.port is not None:
+        props["PortMappings"] = [ecs.PortMapping(Name=svc.name, ContainerPort=svc.port, Protocol="tcp")]
+    return ecs.ContainerDefinition(
+        Name=svc.name,
+        Image=Sub("${EcrRepositoryUri}:${ImageTag}"),
+        Essential=True,
+        Privileged=False,
+        # ECS Exec (the spec's way into a container) injects the SSM agent, which must write to
+        # the container's filesystem: AWS does not support it with a read-only root filesystem.
+        ReadonlyRootFilesystem=False,
+        # An init process reaps the children ECS Exec sessions leave behind (AWS recommends it).
+        LinuxParameters=ecs.LinuxParameters(InitProcessEnabled=True),
+        StopTimeout=_STOP_TIMEOUT_S[svc.name],
+        Environment=_environment(cfg, stack, svc),
+        Secrets=_secrets(stack, svc),
+        LogConfiguration=ecs.LogConfiguration(
+            LogDriver="awslogs",
+            Options={
+                "awslogs-group": Ref(logs),
+                "awslogs-region": Ref("AWS::Region"),
+                "awslogs-stream-prefix": svc.name,
+                # Never block the app on CloudWatch: buffer up to 25 MB, drop beyond (and say so).
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
+            },
+        ),
+        **props,
+    )
+
+
+def _task_definition(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.TaskDefinition:
+    return ecs.TaskDefinition(
+        f"{_TITLES[svc.name]}TaskDefinition",
+        Family=naming.name(cfg, svc.name),
+        Cpu=str(svc.cpu),
+        Memory=str(svc.memory),
+        NetworkMode="awsvpc",
+        RequiresCompatibilities=["FARGATE"],
+        RuntimePlatform=ecs.RuntimePlatform(OperatingSystemFamily="LINUX", CpuArchitecture="X86_64"),
+        ExecutionRoleArn=stack.input("TaskExecutionRoleArn"),
+        TaskRoleArn=stack.input(f"{_TITLES[svc.name]}TaskRoleArn"),
+        ContainerDefinitions=[_container(cfg, stack, svc, logs)],
+        Tags=naming.tags(cfg, SPEC.name, Service=svc.name),
+    )
+
+
+def _service(cfg, stack, svc: Service, cluster, task, target_group, depends_on) -> ecs.Service:
+    props: dict[str, object] = {}
+    # The workers' queue, as a tag on the service and (propagated) its tasks: says in the console
+    # what the service consumes, in every environment (autoscaling reads it too in prod).
+    tags = {"Queue": stack.input("AgentRunsQueueName")} if svc.name == "workers" else {}
+    if target_group is not None:
+        props["LoadBalancers"] = [
+            ecs.LoadBalancer(ContainerName=svc.name, ContainerPort=svc.port, TargetGroupArn=Ref(target_group))
+        ]
+        props["HealthCheckGracePeriodSeconds"] = _HEALTH_CHECK_GRACE_S
+    return ecs.Service(
+        f"{_TITLES[svc.name]}Service",
+        # A target group must be attached to the ALB (through its rule) before a service uses it,
+        # and the default capacity provider strategy must exist before a service relies on it.
+        DependsOn=[d.title for d in depends_on if d is not None],
+        ServiceName=naming.name(cfg, svc.name),
+        Cluster=Ref(cluster),
+        TaskDefinition=Ref(task),
+        DesiredCount=stack.input(f"{_TITLES[svc.name]}DesiredCount"),
+        PlatformVersion="LATEST",
+        NetworkConfiguration=ecs.NetworkConfiguration(
+            AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+                AssignPublicIp="DISABLED",
+                Subnets=stack.input("PrivateSubnetIds"),
+                SecurityGroups=[stack.input("EcsSecurityGroupId")],
+            )
+        ),
+        DeploymentConfiguration=ecs.DeploymentConfiguration(
+            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+            MinimumHealthyPercent=100,
+            MaximumPercent=200,
+        ),
+        EnableExecuteCommand=True,
+        EnableECSManagedTags=True,
+        PropagateTags="SERVICE",
+        Tags=naming.tags(cfg, SPEC.name, Service=svc.name, **tags),
+        **props,
+    )
+
+
+# --- autoscaling (prod) -----------------------------------------------------------------------
+
+
+def _autoscaling(cfg: EnvConfig, stack: Stack, svc: Service, cluster, service) -> None:
+    t = _TITLES[svc.name]
+    target = stack.add(
+        applicationautoscaling.ScalableTarget(
+            f"{t}ScalableTarget",
+            ServiceNamespace="ecs",
+            ScalableDimension="ecs:service:DesiredCount",
+            ResourceId=Sub(f"service/${{{cluster.title}}}/${{{service.title}.Name}}"),
+            MinCapacity=svc.min_tasks,
+            MaxCapacity=svc.max_tasks,
+            # No RoleARN: Application Auto Scaling uses its ECS service-linked role.
+        )
+    )
+    if svc.name == "workers":
+        config = _scale_on_backlog(stack, cluster, service)
+        policy_name = naming.name(cfg, svc.name, "backlog")
+    else:
+        config = applicationautoscaling.TargetTrackingScalingPolicyConfiguration(
+            PredefinedMetricSpecification=applicationautoscaling.PredefinedMetricSpecification(
+                PredefinedMetricType="ECSServiceAverageCPUUtilization"
+            ),
+            TargetValue=_CPU_TARGET_PERCENT,
+            ScaleOutCooldown=_SCALE_OUT_COOLDOWN_S,
+            ScaleInCooldown=_SCALE_IN_COOLDOWN_S,
+        )
+        policy_name = naming.name(cfg, svc.name, "cpu")
+    stack.add(
+        applicationautoscaling.ScalingPolicy(
+            f"{t}ScalingPolicy",
+            PolicyName=policy_name,
+            PolicyType="TargetTrackingScaling",
+            ScalingTargetId=Ref(target),
+            TargetTrackingScalingPolicyConfiguration=config,
+        )
+    )
+
+
+def _scale_on_backlog(
+    stack: Stack, cluster, service
+) -> applicationautoscaling.TargetTrackingScalingPolicyConfiguration:
+    """Target tracking on agent runs waiting per running worker (AWS's "backlog per task").
+
+    Why not CPU: workers spend most of a run waiting on model APIs, so CPU stays low while the
+    queue grows. Why not the raw queue depth: target tracking assumes the metric falls as tasks
+    are added, which holds for depth divided by tasks, not for depth. Why not step scaling: it
+    needs hand-made alarms and step sizes; target tracking manages its own alarms and scales in
+    gently. RunningTaskCount comes from Container Insights (enabled on the cluster).
+    """
+    aas = applicationautoscaling
+    visible = aas.TargetTrackingMetricDataQuery(
+        Id="visible",
+        Label="agent runs waiting",
+        ReturnData=False,
+        MetricStat=aas.TargetTrackingMetricStat(
+            Stat="Sum",
+            Metric=aas.TargetTrackingMetric(
+                Namespace="AWS/SQS",
+                MetricName="ApproximateNumberOfMessagesVisible",
+                Dimensions=[
+                    aas.TargetTrackingMetricDimension(Name="QueueName", Value=stack.input("AgentRunsQueueName"))
+                ],
+            ),
+        ),
+    )
+    running = aas.TargetTrackingMetricDataQuery(
+        Id="running",
+        Label="running workers",
+        ReturnData=False,
+        MetricStat=aas.TargetTrackingMetricStat(
+            Stat="Average",
+            Metric=aas.TargetTrackingMetric(
+                Namespace="ECS/ContainerInsights",
+                MetricName="RunningTaskCount",
+                Dimensions=[
+                    aas.TargetTrackingMetricDimension(Name="ClusterName", Value=Ref(cluster)),
+                    aas.TargetTrackingMetricDimension(Name="ServiceName", Value=GetAtt(service, "Name")),
+                ],
+            ),
+        ),
+    )
+    backlog = aas.TargetTrackingMetricDataQuery(
+        Id="backlog", Label="agent runs waiting per running worker", Expression="visible / running", ReturnData=True
+    )
+    return aas.TargetTrackingScalingPolicyConfiguration(
+        CustomizedMetricSpecification=aas.CustomizedMetricSpecification(Metrics=[visible, running, backlog]),
+        TargetValue=_BACKLOG_PER_TASK,
+        ScaleOutCooldown=_SCALE_OUT_COOLDOWN_S,
+        ScaleInCooldown=_SCALE_IN_COOLDOWN_S,
+    )

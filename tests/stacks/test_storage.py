@@ -1,0 +1,208 @@
+"""storage: the image repository and the three buckets, private, encrypted, logged and retained."""
+
+import json
+
+import pytest
+
+from hana_templates import config
+from tests.tmpl import one, props, resources, template
+
+ROLES = ("media", "artifacts", "logs")
+KEY_ARN = {"Fn::GetAtt": ["StorageKey", "Arn"]}
+ELB_ACCOUNT_US_EAST_1 = {"Fn::Sub": "arn:${AWS::Partition}:iam::127311923021:root"}
+ALB_LOG_OBJECTS = {
+    "Fn::Sub": ["${Arn}/alb/AWSLogs/${AWS::AccountId}/*", {"Arn": {"Fn::GetAtt": ["LogsBucket", "Arn"]}}]
+}
+
+
+def _tmpl(env):
+    return template(env, "storage")
+
+
+def _bucket_ids(env) -> dict[str, str]:
+    """role -> logical ID, the role read from the bucket's name (hana-<env>-<role>-...)."""
+    return {
+        props(bucket)["BucketName"]["Fn::Sub"].split("-")[2]: logical_id
+        for logical_id, bucket in resources(_tmpl(env), "AWS::S3::Bucket").items()
+    }
+
+
+def _buckets(env) -> dict[str, dict]:
+    """role -> bucket resource."""
+    return {role: _tmpl(env)["Resources"][logical_id] for role, logical_id in _bucket_ids(env).items()}
+
+
+def _policy_of(env, bucket_id) -> list[dict]:
+    for policy in resources(_tmpl(env), "AWS::S3::BucketPolicy").values():
+        if props(policy)["Bucket"] == {"Ref": bucket_id}:
+            return props(policy)["PolicyDocument"]["Statement"]
+    raise AssertionError(f"no bucket policy for {bucket_id}")
+
+
+# --- ECR ----------------------------------------------------------------------------------------
+
+
+def test_repository_is_named_as_the_spec_scans_on_push_and_uses_the_stack_key(env):
+    repo = one(_tmpl(env), "AWS::ECR::Repository")
+    p = props(repo)
+    assert p["RepositoryName"] == f"hana-{env}/api"
+    assert p["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert p["EncryptionConfiguration"] == {"EncryptionType": "KMS", "KmsKey": KEY_ARN}
+    # The deployer moves `latest` on every push: immutable tags would reject that.
+    assert p["ImageTagMutability"] == "MUTABLE"
+    assert [s["id"] for s in repo["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_51"]
+
+
+def test_repository_lifecycle_expires_untagged_images_and_keeps_recent_ones_for_rollback(env):
+    st = config.get(env).storage
+    policy = json.loads(props(one(_tmpl(env), "AWS::ECR::Repository"))["LifecyclePolicy"]["LifecyclePolicyText"])
+    rules = {r["selection"]["tagStatus"]: r for r in policy["rules"]}
+    untagged = rules["untagged"]["selection"]
+    assert (untagged["countType"], untagged["countUnit"], untagged["countNumber"]) == (
+        "sinceImagePushed",
+        "days",
+        st.ecr_untagged_expiry_days,
+    )
+    keep = rules["any"]
+    assert keep["selection"]["countType"] == "imageCountMoreThan"
+    assert keep["selection"]["countNumber"] == st.ecr_keep_images >= 5
+    # ECR requires the rule on "any" to be evaluated last.
+    assert keep["rulePriority"] == max(r["rulePriority"] for r in policy["rules"])
+    assert all(r["action"] == {"type": "expire"} for r in policy["rules"])
+
+
+# --- buckets ------------------------------------------------------------------------------------
+
+
+def test_three_buckets_named_after_their_role_account_and_region(env):
+    buckets = _buckets(env)
+    assert sorted(buckets) == sorted(ROLES)
+    for role, bucket in buckets.items():
+        assert props(bucket)["BucketName"] == {"Fn::Sub": f"hana-{env}-{role}-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bucket_is_private_versioned_owner_enforced_and_retained(env, role):
+    bucket = _buckets(env)[role]
+    p = props(bucket)
+    assert p["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert p["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert p["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert "AccessControl" not in p
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("role", ("media", "artifacts"))
+def test_data_buckets_use_the_stack_key_with_bucket_keys(env, role):
+    (rule,) = props(_buckets(env)[role])["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}
+    assert rule["BucketKeyEnabled"] is True
+
+
+def test_logs_bucket_uses_sse_s3_because_alb_log_delivery_requires_it(env):
+    (rule,) = props(_buckets(env)["logs"])["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bucket_policy_denies_requests_without_tls(env, role):
+    bucket_id = _bucket_ids(env)[role]
+    arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
+    deny = [s for s in _policy_of(env, bucket_id) if s["Effect"] == "Deny"]
+    assert deny == [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:*"],
+            "Resource": [arn, {"Fn::Sub": ["${Arn}/*", {"Arn": arn}]}],
+            "Condition": {"Bool": {"aws:SecureTransport": False}},
+        }
+    ]
+
+
+@pytest.mark.parametrize("role", ("media", "artifacts"))
+def test_data_buckets_log_into_the_logs_bucket_once_its_policy_allows_it(env, role):
+    bucket = _buckets(env)[role]
+    logging = props(bucket)["LoggingConfiguration"]
+    assert logging == {"DestinationBucketName": {"Ref": "LogsBucket"}, "LogFilePrefix": f"s3-access/{role}/"}
+    assert "LogsBucketPolicy" in bucket["DependsOn"]
+
+
+def test_logs_bucket_does_not_log_into_itself_and_says_why(env):
+    logs = _buckets(env)["logs"]
+    assert "LoggingConfiguration" not in props(logs)
+    assert [s["id"] for s in logs["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_18"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lifecycle_expires_noncurrent_versions_and_aborts_stale_uploads(env, role):
+    st = config.get(env).storage
+    rules = props(_buckets(env)[role])["LifecycleConfiguration"]["Rules"]
+    assert all(r["Status"] == "Enabled" for r in rules)
+    assert any(
+        r.get("NoncurrentVersionExpiration") == {"NoncurrentDays": st.noncurrent_version_expiry_days} for r in rules
+    )
+    assert any(r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation", 0) > 0 for r in rules)
+
+
+def test_access_logs_expire_after_the_configured_retention(env):
+    rules = props(_buckets(env)["logs"])["LifecycleConfiguration"]["Rules"]
+    assert [r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r] == [
+        config.get(env).storage.access_log_retention_days
+    ]
+    for role in ("media", "artifacts"):  # user data never expires by itself
+        assert not any("ExpirationInDays" in r for r in props(_buckets(env)[role])["LifecycleConfiguration"]["Rules"])
+
+
+def test_media_moves_to_intelligent_tiering(env):
+    rules = props(_buckets(env)["media"])["LifecycleConfiguration"]["Rules"]
+    transitions = [t for r in rules for t in r.get("Transitions", [])]
+    assert transitions == [{"StorageClass": "INTELLIGENT_TIERING", "TransitionInDays": 0}]
+
+
+def test_logs_bucket_policy_allows_alb_and_s3_log_delivery_only(env):
+    allows = [s for s in _policy_of(env, "LogsBucket") if s["Effect"] == "Allow"]
+    assert all(s["Action"] == ["s3:PutObject"] for s in allows)
+    by_principal = {json.dumps(s["Principal"], sort_keys=True): s for s in allows}
+    alb_account = by_principal.pop(json.dumps({"AWS": ELB_ACCOUNT_US_EAST_1}, sort_keys=True))
+    alb_service = by_principal.pop(
+        json.dumps({"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, sort_keys=True)
+    )
+    s3_logging = by_principal.pop(json.dumps({"Service": "logging.s3.amazonaws.com"}, sort_keys=True))
+    assert by_principal == {}, "the logs bucket policy allows someone else"
+
+    # ALB writes only below alb/AWSLogs/<this account>/ (compute sets the `alb` prefix).
+    assert alb_account["Resource"] == alb_service["Resource"] == [ALB_LOG_OBJECTS]
+
+    # S3 writes server access logs only below s3-access/, only for this account's two buckets.
+    assert s3_logging["Resource"] == [
+        {"Fn::Sub": ["${Arn}/s3-access/*", {"Arn": {"Fn::GetAtt": ["LogsBucket", "Arn"]}}]}
+    ]
+    condition = s3_logging["Condition"]
+    assert condition["StringEquals"] == {"aws:SourceAccount": {"Fn::Sub": "${AWS::AccountId}"}}
+    sources = {arn["Fn::Sub"][1]["Name"]["Fn::Sub"] for arn in condition["ArnLike"]["aws:SourceArn"]}
+    assert sources == {props(_buckets(env)[role])["BucketName"]["Fn::Sub"] for role in ("media", "artifacts")}
+
+
+def test_no_partition_literals(env):
+    assert "arn:aws:" not in json.dumps(_tmpl(env))
+
+
+def test_key_rotates_is_retained_and_is_the_exported_key(env):
+    tmpl = _tmpl(env)
+    key = tmpl["Resources"]["StorageKey"]
+    assert props(key)["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    assert tmpl["Outputs"]["StorageKmsKeyArn"]["Value"] == KEY_ARN
+
+
+def test_every_stateful_resource_is_retained(env):
+    for rtype in ("AWS::ECR::Repository", "AWS::S3::Bucket", "AWS::KMS::Key"):
+        for logical_id, res in resources(_tmpl(env), rtype).items():
+            assert res["DeletionPolicy"] == res["UpdateReplacePolicy"] == "Retain", logical_id
