@@ -51,6 +51,7 @@ test: check-templates pytest lint security ## everything CI runs: drift, tests, 
 
 bench: $(STAMP) ## generation and deployer benchmarks (figures go in the README)
 	$(PY) bench/generate_bench.py
+	$(PY) bench/deploy_bench.py
 
 clean: ## remove the virtualenvs and caches (out/ is committed and stays)
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache build *.egg-info

@@ -173,6 +173,8 @@ class EnvConfig:
     alarm_email: str | None = None
     account_id: str | None = None  # when set, the deployer refuses any other account
     alb_deletion_protection: bool = False
+    # The deployer turns on stack termination protection; deleting the environment needs --confirm-prod.
+    termination_protection: bool = False
     project: str = PROJECT
     region: str = REGION
 
@@ -340,6 +342,7 @@ PROD = EnvConfig(
     domain=Domain(name="api.hana.example.com", hosted_zone_id="Z0000000000EXAMPLE"),
     waf_rate_limit=2000,
     alb_deletion_protection=True,
+    termination_protection=True,
 )
 
 ENVIRONMENTS: dict[str, EnvConfig] = {c.name: c for c in (DEV, PROD)}

@@ -1,0 +1,825 @@
+"""One stack: change sets, polling, events, no-op detection and stuck states.
+
+`StackOps.deploy(request)` brings one stack to its template and parameters:
+
+1. settle a stack an earlier run left behind: REVIEW_IN_PROGRESS (an interrupted create) is
+   deleted; ROLLBACK_COMPLETE / CREATE_FAILED (a failed create) is deleted and created again;
+   any *_IN_PROGRESS is waited for; UPDATE_ROLLBACK_FAILED gets the exact command, or is
+   continued with `continue_rollback`;
+2. no-op: when the live template body, parameters and tags already match, nothing is created
+   (no change set); this is what makes a re-run take seconds;
+3. otherwise a change set (CREATE or UPDATE), waited for with fast polling; CloudFormation's
+   two "no changes" answers (CreateChangeSet's ValidationError "No updates are to be performed",
+   and the empty change set: FAILED, "didn't contain changes") count as success, and the empty
+   change set is deleted. An executable change set without resource changes (only parameters,
+   outputs or tags differ) is executed: that is how such a change reaches the stack;
+4. execute, then poll stack status and new events until the stack settles, reporting progress
+   (resources done/total, current resource) and, on failure, the first failed resource and its
+   reason.
+
+Polling starts at `Timing.poll_min`, backs off to `poll_max`, and drops back to `poll_min`
+whenever a new event arrives (the boto3 waiters' fixed 30 s delay is far too slow). Throttling
+errors are retried with jittered backoff on top of botocore's own retries. Every sleep wakes at
+once on the shared cancel event (Ctrl-C), raising `Cancelled`.
+
+Exported: Outcome, Result, Request, Timing, Pacer, Cancelled, Change, Preview, StackOps, outputs_of.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .project import parse_template
+
+THROTTLING = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+}
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed", "No changes to deploy")
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+# The stack's resources are in place: dependents may start (cleanup of replaced resources goes on).
+DONE_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "IMPORT_COMPLETE"}
+# Settled enough to stop waiting (the outcome is known; a rollback's cleanup may still run).
+SETTLED_EARLY = {"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"}
+FAILED_CREATE = {"ROLLBACK_COMPLETE", "CREATE_FAILED", "ROLLBACK_FAILED"}
+USABLE = DONE_OK | {
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+    "IMPORT_ROLLBACK_COMPLETE",
+}
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    ABSENT = "not deployed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def ok(self) -> bool:
+        return self in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.DELETED, Outcome.ABSENT)
+
+
+@dataclass
+class Result:
+    key: str
+    name: str
+    outcome: Outcome
+    elapsed: float = 0.0
+    message: str = ""  # why it failed or was skipped
+    outputs: dict[str, str] = field(default_factory=dict)
+    status: str | None = None  # CloudFormation's last word on the stack
+    notes: list[str] = field(default_factory=list)  # things the user should know (recreated, protection, ...)
+
+
+@dataclass
+class Request:
+    """Everything needed to deploy one stack; built by plan.py from the project."""
+
+    key: str  # registry name, `network`
+    name: str  # stack name, `hana-dev-network`
+    body: str
+    parameters: dict[str, str]  # explicit values: upstream outputs and --parameter overrides
+    defaults: dict[str, str | None]  # the template's parameters and their defaults
+    keep_live: tuple[str, ...] = ()  # deploy-time parameters that keep their live value on update
+    tags: list[dict[str, str]] = field(default_factory=list)
+    termination_protection: bool = False
+    template_url: str | None = None  # used instead of the body for create/update (big templates)
+    continue_rollback: bool = False
+    command: str = "python -m deploy"  # for hints: how the user runs us
+
+
+@dataclass
+class Timing:
+    poll_min: float = 1.0
+    poll_max: float = 4.0
+    backoff: float = 1.5
+    timeout: float = 2 * 3600.0  # per wait; RDS and CloudFront can take long, but not this long
+    throttle_attempts: int = 6
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] | None = None  # tests: record instead of sleeping
+
+    def delays(self) -> Any:
+        """The poll delays when nothing happens: poll_min, x backoff, ... capped at poll_max."""
+        delay = self.poll_min
+        while True:
+            yield delay
+            delay = min(self.poll_max, delay * self.backoff)
+
+
+class Cancelled(Exception):
+    """The user pressed Ctrl-C: stop waiting."""
+
+
+class Pacer:
+    """Sleeps between polls (cancel-aware) with backoff that resets when something happened."""
+
+    def __init__(self, timing: Timing, cancel: threading.Event):
+        self.timing = timing
+        self.cancel = cancel
+        self._delays = timing.delays()
+
+    def reset(self) -> None:
+        self._delays = self.timing.delays()
+
+    def wait(self, changed: bool = False) -> None:
+        if changed:
+            self.reset()
+        self.pause(next(self._delays))
+
+    def pause(self, seconds: float) -> None:
+        if self.timing.sleep is not None:
+            self.timing.sleep(seconds)
+            if self.cancel.is_set():
+                raise Cancelled
+        elif self.cancel.wait(seconds):
+            raise Cancelled
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # Add, Modify, Remove, Import, Dynamic
+    logical_id: str
+    type: str
+    replacement: str | None = None  # True, False, Conditional (Modify only)
+    properties: tuple[str, ...] = ()  # changed property names (Modify)
+
+    @property
+    def rank(self) -> int:
+        """Most dangerous first: replacements, removals, conditional replacements, modifications, additions."""
+        if self.action == "Modify" and self.replacement == "True":
+            return 0
+        if self.action == "Remove":
+            return 1
+        if self.action == "Modify" and self.replacement == "Conditional":
+            return 2
+        return {"Modify": 3, "Import": 4, "Dynamic": 4, "Add": 5}.get(self.action, 6)
+
+
+@dataclass
+class Preview:
+    key: str
+    name: str
+    state: str  # new, changes, unchanged, blocked
+    changes: list[Change] = field(default_factory=list)
+    message: str = ""
+
+
+class _Failed(Exception):
+    """This stack failed; the message is the one line the summary shows."""
+
+
+def error_code(err: BaseException) -> str:
+    response = getattr(err, "response", None) or {}
+    return response.get("Error", {}).get("Code", "")
+
+
+def error_text(err: BaseException) -> str:
+    """`ValidationError: Template format error: ...` for a ClientError, the message otherwise."""
+    response = getattr(err, "response", None)
+    if response:
+        e = response.get("Error", {})
+        return f"{e.get('Code', '?')}: {e.get('Message', '')}".strip()
+    text = " ".join(str(err).split())
+    if type(err).__name__ == "ResponseParserError":  # an HTML error page instead of AWS's XML
+        status = "HTTP 500 Internal Server Error" if "500 Internal Server Error" in text else "no AWS answer"
+        return f"the endpoint sent an unreadable answer ({status}); a local emulator may not implement this call"
+    return text[:300]
+
+
+def outputs_of(stack: dict[str, Any] | None) -> dict[str, str]:
+    return {o["OutputKey"]: o.get("OutputValue", "") for o in (stack or {}).get("Outputs") or []}
+
+
+def _is_no_changes(text: str) -> bool:
+    return any(marker in text for marker in NO_CHANGES)
+
+
+class Api:
+    """A boto3 client whose calls are retried on throttling (jittered exponential backoff,
+    cancel-aware), on top of botocore's own retries."""
+
+    def __init__(self, client: Any, pacer: Pacer, attempts: int):
+        self.client = client
+        self.pacer = pacer
+        self.attempts = max(1, attempts)
+
+    def __call__(self, operation: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        for attempt in range(self.attempts):
+            try:
+                return getattr(self.client, operation)(**kwargs)
+            except ClientError as err:
+                if error_code(err) not in THROTTLING or attempt == self.attempts - 1:
+                    raise
+                self.pacer.pause(min(20.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2))  # noqa: S311
+        raise AssertionError("unreachable")
+
+
+class _Watch:
+    """Follows one stack operation through its events: progress and the first failure."""
+
+    def __init__(self, stack_id: str, stack_name: str, marker: str | None, total: int | None):
+        self.stack_id = stack_id
+        self.stack_name = stack_name
+        self.marker = marker
+        self.total = total
+        self.seen: set[str] = set()
+        self.done: set[str] = set()
+        self.running: dict[str, str] = {}  # logical id -> type, in start order
+        self.failures: list[dict[str, Any]] = []
+        self.stack_reasons: list[str] = []
+
+    def is_stack_event(self, e: dict[str, Any]) -> bool:
+        return e.get("PhysicalResourceId") == self.stack_id or (
+            e.get("LogicalResourceId") == self.stack_name and e.get("ResourceType") == "AWS::CloudFormation::Stack"
+        )
+
+    def add(self, e: dict[str, Any]) -> None:
+        self.seen.add(e["EventId"])
+        status = e.get("ResourceStatus", "")
+        if self.is_stack_event(e):
+            if e.get("ResourceStatusReason") and ("ROLLBACK" in status or status.endswith("FAILED")):
+                self.stack_reasons.append(e["ResourceStatusReason"])
+            return
+        logical = e.get("LogicalResourceId", "")
+        if status.endswith("_IN_PROGRESS"):
+            self.running.pop(logical, None)
+            self.running[logical] = e.get("ResourceType", "")
+        elif status.endswith("_COMPLETE") or status.endswith("_SKIPPED"):
+            self.running.pop(logical, None)
+            self.done.add(logical)
+        elif status.endswith("_FAILED"):
+            self.running.pop(logical, None)
+            self.failures.append(e)
+
+    @property
+    def current(self) -> str | None:
+        if not self.running:
+            return None
+        logical, rtype = next(reversed(self.running.items()))
+        return f"{logical} ({rtype})" if rtype else logical
+
+    def first_failure(self) -> str | None:
+        real = [e for e in self.failures if "cancel" not in (e.get("ResourceStatusReason") or "").lower()]
+        for e in real or self.failures:
+            reason = e.get("ResourceStatusReason") or "no reason given"
+            return f"{e.get('LogicalResourceId')} ({e.get('ResourceType')}): {' '.join(reason.split())}"
+        return self.stack_reasons[0] if self.stack_reasons else None
+
+
+class StackOps:
+    """Operations on single stacks, shared by the threads of one run."""
+
+    def __init__(
+        self,
+        client: Any,
+        reporter: Any = None,
+        timing: Timing | None = None,
+        cancel: threading.Event | None = None,
+        live_value: Callable[[str, dict[str, str]], str | None] | None = None,
+    ):
+        from .progress import NullReporter
+
+        self.client = client
+        self.reporter = reporter or NullReporter()
+        self.timing = timing or Timing()
+        self.cancel = cancel or threading.Event()
+        self.live_value = live_value
+        self._lock = threading.Lock()
+        self.in_flight: dict[str, tuple[str, str]] = {}  # key -> (stack name, last status): changing in AWS
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _api(self) -> Api:
+        return Api(self.client, Pacer(self.timing, self.cancel), self.timing.throttle_attempts)
+
+    def describe(self, name_or_id: str) -> dict[str, Any] | None:
+        """The stack, or None when it does not exist."""
+        from botocore.exceptions import ClientError
+
+        try:
+            stacks = self._api()("describe_stacks", StackName=name_or_id)["Stacks"]
+        except ClientError as err:
+            if error_code(err) == "ValidationError" and "does not exist" in error_text(err):
+                return None
+            raise
+        return stacks[0] if stacks else None
+
+    def _flying(self, key: str, name: str, status: str | None) -> None:
+        with self._lock:
+            if status is None:
+                self.in_flight.pop(key, None)
+            else:
+                self.in_flight[key] = (name, status)
+
+    def _newest_event(self, api: Api, stack_id: str) -> str | None:
+        events = api("describe_stack_events", StackName=stack_id).get("StackEvents") or []
+        return events[0]["EventId"] if events else None
+
+    def _new_events(self, api: Api, watch: _Watch) -> list[dict[str, Any]]:
+        """Events since the last poll, oldest first (the API lists newest first, paginated)."""
+        fresh: list[dict[str, Any]] = []
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"StackName": watch.stack_id}
+            if token:
+                kwargs["NextToken"] = token
+            page = api("describe_stack_events", **kwargs)
+            for e in page.get("StackEvents") or []:
+                if e["EventId"] == watch.marker or e["EventId"] in watch.seen:
+                    return list(reversed(fresh))
+                fresh.append(e)
+            token = page.get("NextToken")
+            if not token:
+                return list(reversed(fresh))
+
+    def _wait(self, key: str, watch: _Watch, *, deleting: bool = False, early: bool = True) -> str:
+        """Poll until the stack settles; returns its final status (DELETE_COMPLETE if it is gone).
+        `early`: stop at *_CLEANUP_IN_PROGRESS (the outcome is known and dependents may start);
+        otherwise wait until the stack accepts the next operation."""
+        api = self._api()
+        pacer = Pacer(self.timing, self.cancel)
+        deadline = self.timing.clock() + self.timing.timeout
+        name = watch.stack_name
+        while True:
+            stack = self.describe(watch.stack_id)
+            status = stack["StackStatus"] if stack else ("DELETE_COMPLETE" if deleting else "GONE")
+            fresh = self._new_events(api, watch) if stack else []
+            for e in fresh:
+                watch.add(e)
+                self.reporter.event(key, e)
+            self._flying(key, name, status)
+            self.reporter.update(
+                key, state=status, done=len(watch.done), total=watch.total, current=watch.current or ""
+            )
+            if not status.endswith("_IN_PROGRESS") or (early and status in SETTLED_EARLY):
+                self._flying(key, name, None)
+                return status
+            if self.timing.clock() > deadline:
+                raise _Failed(
+                    f"gave up waiting after {self.timing.timeout / 60:.0f} min; {name} is still {status} in AWS"
+                )
+            pacer.wait(changed=bool(fresh))
+
+    def _watch_for(self, api: Api, stack: dict[str, Any], total: int | None) -> _Watch:
+        sid = stack["StackId"]
+        return _Watch(sid, stack["StackName"], self._newest_event(api, sid), total)
+
+    # --- deploy --------------------------------------------------------------------------------
+
+    def deploy(self, req: Request) -> Result:
+        start = self.timing.clock()
+        notes: list[str] = []
+        self.reporter.update(req.key, state="checking")
+        try:
+            result = self._deploy(req, notes)
+        except _Failed as err:
+            result = Result(req.key, req.name, Outcome.FAILED, message=str(err))
+        except Cancelled:
+            raise
+        except Exception as err:  # an AWS error we did not expect: this stack fails, the run goes on
+            if not _is_aws_error(err):
+                raise
+            result = Result(req.key, req.name, Outcome.FAILED, message=error_text(err))
+        finally:
+            self._flying(req.key, req.name, None)
+        result.elapsed = self.timing.clock() - start
+        result.notes = notes + result.notes
+        return result
+
+    def _deploy(self, req: Request, notes: list[str]) -> Result:
+        live = self._settle(req, self.describe(req.name), notes)
+        if live is None:
+            return self._apply(req, "CREATE", self._parameters(req, None), None, notes)
+        if self._unchanged(req, live):
+            self._protect(req, live, notes)
+            return Result(req.key, req.name, Outcome.UNCHANGED, outputs=outputs_of(live), status=live["StackStatus"])
+        return self._apply(req, "UPDATE", self._parameters(req, live), live, notes)
+
+    def _note(self, key: str, notes: list[str], text: str) -> None:
+        notes.append(text)
+        self.reporter.note(key, text)
+
+    def _settle(self, req: Request, live: dict[str, Any] | None, notes: list[str]) -> dict[str, Any] | None:
+        """Bring a stack left behind by an earlier run into a state we can deploy from."""
+        for _ in range(6):
+            if live is None:
+                return None
+            status = live["StackStatus"]
+            if status == "REVIEW_IN_PROGRESS":
+                self._note(
+                    req.key, notes, f"{req.name} was left in REVIEW_IN_PROGRESS by an interrupted create: deleting it"
+                )
+                self._delete_and_wait(req.key, live)
+                live = None
+            elif status in FAILED_CREATE:
+                why = self._last_failure(live)
+                self._note(
+                    req.key,
+                    notes,
+                    f"{req.name} is {status} after a failed create{f' ({why})' if why else ''}: "
+                    "deleting it and creating it again",
+                )
+                final = self._delete_and_wait(req.key, live)
+                if final != "DELETE_COMPLETE":
+                    raise _Failed(
+                        f"{req.name} could not be deleted ({final}); delete it by hand: "
+                        f"`aws cloudformation delete-stack --stack-name {req.name}`"
+                    )
+                live = None
+            elif status == "UPDATE_ROLLBACK_FAILED":
+                why = self._last_failure(live)
+                if not req.continue_rollback:
+                    raise _Failed(
+                        f"{req.name} is UPDATE_ROLLBACK_FAILED{f' ({why})' if why else ''}: fix that cause, then run "
+                        f"`{req.command} stack {req.key} --continue-rollback` (or `aws cloudformation "
+                        f"continue-update-rollback --stack-name {req.name} --resources-to-skip <LogicalId>` to skip "
+                        "a resource that cannot roll back)"
+                    )
+                self._note(req.key, notes, f"{req.name} is UPDATE_ROLLBACK_FAILED: continuing the rollback")
+                api = self._api()
+                watch = self._watch_for(api, live, None)
+                api("continue_update_rollback", StackName=live["StackId"])
+                final = self._wait(req.key, watch, early=False)
+                if final != "UPDATE_ROLLBACK_COMPLETE":
+                    raise _Failed(
+                        f"continuing the rollback of {req.name} ended in {final}: "
+                        f"{watch.first_failure() or 'see the stack events'}"
+                    )
+                live = self.describe(live["StackId"])
+            elif status == "DELETE_FAILED":
+                raise _Failed(
+                    f"{req.name} is DELETE_FAILED ({self._last_failure(live) or 'see the stack events'}): finish the "
+                    f"delete with `{req.command} delete` or `aws cloudformation delete-stack --stack-name {req.name} "
+                    "--retain-resources <LogicalId>`"
+                )
+            elif status.endswith("_IN_PROGRESS"):
+                self._note(req.key, notes, f"{req.name} is {status} from an earlier run: waiting for it")
+                api = self._api()
+                self._wait(req.key, self._watch_for(api, live, None), early=False)
+                live = self.describe(live["StackId"])
+            else:
+                return live
+        raise _Failed(f"{req.name} kept changing state ({live['StackStatus'] if live else 'gone'}); try again")
+
+    def _last_failure(self, live: dict[str, Any]) -> str | None:
+        """The first failed resource of the stack's most recent operation (for messages about stuck stacks)."""
+        try:
+            events = self._api()("describe_stack_events", StackName=live["StackId"]).get("StackEvents") or []
+        except Exception as err:
+            if _is_aws_error(err):
+                return live.get("StackStatusReason")
+            raise
+        watch = _Watch(live["StackId"], live["StackName"], None, None)
+        # Newest first: go back to the start of the last user-initiated operation.
+        recent = []
+        for e in events:
+            recent.append(e)
+            if watch.is_stack_event(e) and e.get("ResourceStatusReason") == "User Initiated":
+                break
+        for e in reversed(recent):
+            watch.add(e)
+        return watch.first_failure() or live.get("StackStatusReason")
+
+    def _delete_and_wait(self, key: str, live: dict[str, Any]) -> str:
+        api = self._api()
+        watch = self._watch_for(api, live, None)
+        api("delete_stack", StackName=live["StackId"])
+        return self._wait(key, watch, deleting=True)
+
+    def _parameters(self, req: Request, live: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """Explicit values, plus on update the live value of each deploy-time parameter: the running ECS
+        desired count when known (so a redeploy never resets what scaling set), else UsePreviousValue."""
+        params: list[dict[str, Any]] = [{"ParameterKey": k, "ParameterValue": v} for k, v in req.parameters.items()]
+        if live is None:
+            return params
+        live_params = {p["ParameterKey"]: p.get("ParameterValue") for p in live.get("Parameters") or []}
+        outputs = outputs_of(live)
+        for name in req.keep_live:
+            if name in req.parameters or name not in req.defaults or name not in live_params:
+                continue
+            value = self.live_value(name, outputs) if self.live_value else None
+            if value is not None:
+                params.append({"ParameterKey": name, "ParameterValue": value})
+            else:
+                params.append({"ParameterKey": name, "UsePreviousValue": True})
+        return params
+
+    def _unchanged(self, req: Request, live: dict[str, Any]) -> bool:
+        """True when the live stack already has this template body, these parameters and tags.
+        Checked without a change set: two read calls instead of a change set's create/poll/delete."""
+        if live["StackStatus"] not in DONE_OK:
+            return False
+        live_tags = {t["Key"]: t["Value"] for t in live.get("Tags") or []}
+        if live_tags != {t["Key"]: t["Value"] for t in req.tags}:
+            return False
+        live_params = {p["ParameterKey"]: p.get("ParameterValue") for p in live.get("Parameters") or []}
+        expected = {**req.defaults, **req.parameters}
+        if set(live_params) != set(expected):
+            return False
+        for name, value in expected.items():
+            if name in req.keep_live and name not in req.parameters:
+                continue  # kept at its live value either way
+            if value is None or live_params[name] != value:
+                return False
+        body = self._api()("get_template", StackName=live["StackId"], TemplateStage="Original")["TemplateBody"]
+        if isinstance(body, str):
+            return body == req.body
+        return body == parse_template(req.body)  # botocore parses JSON bodies into a dict
+
+    def _protect(self, req: Request, live: dict[str, Any] | None, notes: list[str]) -> None:
+        """Termination protection on (prod). A failure to set it is reported, not fatal: the stack is deployed."""
+        if not req.termination_protection or (live or {}).get("EnableTerminationProtection"):
+            return
+        try:
+            self._api()("update_termination_protection", StackName=req.name, EnableTerminationProtection=True)
+        except Exception as err:
+            if not _is_aws_error(err):
+                raise
+            self._note(req.key, notes, f"warning: could not turn on termination protection: {error_text(err)}")
+
+    def _apply(
+        self, req: Request, kind: str, params: list[dict[str, Any]], live: dict[str, Any] | None, notes: list[str]
+    ) -> Result:
+        from botocore.exceptions import ClientError
+
+        api = self._api()
+        source = {"TemplateURL": req.template_url} if req.template_url else {"TemplateBody": req.body}
+        try:
+            reply = api(
+                "create_change_set",
+                StackName=req.name,
+                ChangeSetName=_change_set_name("deploy"),
+                ChangeSetType=kind,
+                Parameters=params,
+                Capabilities=CAPABILITIES,
+                Tags=req.tags,
+                Description=f"{req.command}: {kind.lower()} {req.key}",
+                **source,
+            )
+        except ClientError as err:
+            if _is_no_changes(error_text(err)):
+                return self._no_changes(req, live, notes)
+            raise _Failed(f"change set rejected: {error_text(err)}") from None
+        cs_id, stack_id = reply["Id"], reply["StackId"]
+        executed = False
+        try:
+            status, reason, changes = self._wait_change_set(api, cs_id)
+            if status == "FAILED":
+                self._drop_change_set(api, cs_id)
+                if _is_no_changes(reason):
+                    return self._no_changes(req, live, notes)
+                if kind == "CREATE":
+                    self._drop_review_stack(api, stack_id)
+                raise _Failed(f"change set failed: {reason}")
+            if not changes:
+                # Executable but without resource changes: only parameters, outputs or tags differ (the
+                # no-op check ran first). Executing it is what brings such a change to the stack.
+                self._note(req.key, notes, "no resource changes: updating parameters, outputs or tags only")
+            stack = {"StackId": stack_id, "StackName": req.name}
+            watch = self._watch_for(api, stack, len(changes))
+            self.reporter.update(req.key, state=f"{kind}_IN_PROGRESS", done=0, total=len(changes))
+            self._flying(req.key, req.name, f"{kind}_IN_PROGRESS")
+            try:
+                executed = True
+                api("execute_change_set", ChangeSetName=cs_id)
+            except ClientError as err:
+                raise _Failed(f"{kind.lower()} failed: {error_text(err)}") from None
+            final = self._wait(req.key, watch)
+        except Cancelled:
+            if not executed:
+                self._drop_change_set(api, cs_id, quiet=True)
+            raise
+        stack = self.describe(stack_id)
+        if final in DONE_OK:
+            self._protect(req, stack, notes)
+            outcome = Outcome.CREATED if kind == "CREATE" else Outcome.UPDATED
+            return Result(req.key, req.name, outcome, outputs=outputs_of(stack), status=final)
+        why = watch.first_failure() or (stack or {}).get("StackStatusReason") or "no reason given"
+        hint = ""
+        if final in FAILED_CREATE:
+            hint = " (the next deploy deletes the failed stack and creates it again)"
+        elif final == "UPDATE_ROLLBACK_FAILED":
+            hint = f"; after fixing it run `{req.command} stack {req.key} --continue-rollback`"
+        raise _Failed(f"{final}: {why}{hint}")
+
+    def _no_changes(self, req: Request, live: dict[str, Any] | None, notes: list[str]) -> Result:
+        self._protect(req, live, notes)
+        status = live["StackStatus"] if live else None
+        return Result(req.key, req.name, Outcome.UNCHANGED, outputs=outputs_of(live), status=status)
+
+    def _wait_change_set(self, api: Api, cs_id: str) -> tuple[str, str, list[dict[str, Any]]]:
+        pacer = Pacer(self.timing, self.cancel)
+        deadline = self.timing.clock() + self.timing.timeout
+        while True:
+            reply = api("describe_change_set", ChangeSetName=cs_id)
+            status = reply.get("Status", "")
+            if status not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
+                changes = list(reply.get("Changes") or [])
+                token = reply.get("NextToken")
+                while token:
+                    page = api("describe_change_set", ChangeSetName=cs_id, NextToken=token)
+                    changes += page.get("Changes") or []
+                    token = page.get("NextToken")
+                return status, reply.get("StatusReason") or "", changes
+            if self.timing.clock() > deadline:
+                raise _Failed(f"change set still {status} after {self.timing.timeout / 60:.0f} min")
+            pacer.wait()
+
+    def _drop_change_set(self, api: Api, cs_id: str, quiet: bool = False) -> None:
+        try:
+            api("delete_change_set", ChangeSetName=cs_id)
+        except Exception as err:
+            if not (quiet and _is_aws_error(err)):
+                raise
+
+    def _drop_review_stack(self, api: Api, stack_id: str) -> None:
+        """A failed CREATE change set leaves an empty REVIEW_IN_PROGRESS stack: remove it."""
+        live = self.describe(stack_id)
+        if live and live["StackStatus"] == "REVIEW_IN_PROGRESS":
+            api("delete_stack", StackName=stack_id)
+
+    # --- plan ----------------------------------------------------------------------------------
+
+    def preview(self, req: Request, resources: dict[str, Any]) -> Preview:
+        """What deploy would change, from an UPDATE change set that is never executed and always deleted.
+        A stack that does not exist yet is previewed from its template (creating a change set would
+        create a REVIEW_IN_PROGRESS stack)."""
+        try:
+            return self._preview(req, resources)
+        except _Failed as err:
+            return Preview(req.key, req.name, "blocked", message=str(err))
+        except Exception as err:
+            if not _is_aws_error(err):
+                raise
+            return Preview(req.key, req.name, "blocked", message=error_text(err))
+
+    def _preview(self, req: Request, resources: dict[str, Any]) -> Preview:
+        from botocore.exceptions import ClientError
+
+        live = self.describe(req.name)
+        added = [Change("Add", logical, r.get("Type", "?")) for logical, r in resources.items()]
+        if live is None:
+            return Preview(req.key, req.name, "new", added)
+        status = live["StackStatus"]
+        if status in FAILED_CREATE or status == "REVIEW_IN_PROGRESS":
+            return Preview(req.key, req.name, "new", added, f"{status}: deploy deletes it and creates it again")
+        if status == "UPDATE_ROLLBACK_FAILED":
+            return Preview(req.key, req.name, "blocked", message=f"{status}: deploy needs --continue-rollback")
+        if status.endswith("_IN_PROGRESS") and status not in SETTLED_EARLY:
+            return Preview(req.key, req.name, "blocked", message=f"{status}: busy; deploy would wait for it")
+        if status not in USABLE:
+            return Preview(req.key, req.name, "blocked", message=f"{status}: cannot be updated")
+        if self._unchanged(req, live):
+            return Preview(req.key, req.name, "unchanged")
+        api = self._api()
+        source = {"TemplateURL": req.template_url} if req.template_url else {"TemplateBody": req.body}
+        try:
+            reply = api(
+                "create_change_set",
+                StackName=req.name,
+                ChangeSetName=_change_set_name("plan"),
+                ChangeSetType="UPDATE",
+                Parameters=self._parameters(req, live),
+                Capabilities=CAPABILITIES,
+                Tags=req.tags,
+                Description=f"{req.command} plan (never executed)",
+                **source,
+            )
+        except ClientError as err:
+            if _is_no_changes(error_text(err)):
+                return Preview(req.key, req.name, "unchanged")
+            raise
+        try:
+            status, reason, raw = self._wait_change_set(api, reply["Id"])
+        finally:
+            self._drop_change_set(api, reply["Id"], quiet=True)
+        if status == "FAILED":
+            if _is_no_changes(reason):
+                return Preview(req.key, req.name, "unchanged")
+            return Preview(req.key, req.name, "blocked", message=f"change set failed: {reason}")
+        changes = [_change(c) for c in raw if c.get("Type", "Resource") == "Resource"]
+        if not changes:
+            return Preview(
+                req.key, req.name, "changes", message="no resource changes: parameters, outputs or tags only"
+            )
+        return Preview(req.key, req.name, "changes", sorted(changes, key=lambda c: (c.rank, c.logical_id)))
+
+    # --- delete --------------------------------------------------------------------------------
+
+    def delete(self, key: str, name: str, allow_protected: bool, command: str = "python -m deploy") -> Result:
+        start = self.timing.clock()
+        notes: list[str] = []
+        self.reporter.update(key, state="checking")
+        try:
+            result = self._delete(key, name, allow_protected, command, notes)
+        except _Failed as err:
+            result = Result(key, name, Outcome.FAILED, message=str(err))
+        except Cancelled:
+            raise
+        except Exception as err:
+            if not _is_aws_error(err):
+                raise
+            result = Result(key, name, Outcome.FAILED, message=error_text(err))
+        finally:
+            self._flying(key, name, None)
+        result.elapsed = self.timing.clock() - start
+        result.notes = notes + result.notes
+        return result
+
+    def _delete(self, key: str, name: str, allow_protected: bool, command: str, notes: list[str]) -> Result:
+        from botocore.exceptions import ClientError
+
+        live = self.describe(name)
+        if live is None:
+            return Result(key, name, Outcome.ABSENT)
+        api = self._api()
+        if live["StackStatus"].endswith("_IN_PROGRESS") and live["StackStatus"] != "REVIEW_IN_PROGRESS":
+            self._note(key, notes, f"{name} is {live['StackStatus']} from an earlier run: waiting for it")
+            self._wait(key, self._watch_for(api, live, None), early=False)
+            live = self.describe(live["StackId"])
+            if live is None or live["StackStatus"] == "DELETE_COMPLETE":
+                return Result(key, name, Outcome.DELETED, status="DELETE_COMPLETE")
+        if live.get("EnableTerminationProtection"):
+            if not allow_protected:
+                raise _Failed(
+                    f"{name} has termination protection: prod stacks are deleted only with `{command} delete "
+                    "--confirm-prod`; anything else: `aws cloudformation update-termination-protection "
+                    f"--no-enable-termination-protection --stack-name {name}` first"
+                )
+            api("update_termination_protection", StackName=live["StackId"], EnableTerminationProtection=False)
+            self._note(key, notes, f"termination protection of {name} turned off")
+        total = len(self._resources(api, live["StackId"]))
+        watch = self._watch_for(api, live, total)
+        self._flying(key, name, "DELETE_IN_PROGRESS")
+        self.reporter.update(key, state="DELETE_IN_PROGRESS", done=0, total=total)
+        try:
+            api("delete_stack", StackName=live["StackId"])
+        except ClientError as err:
+            raise _Failed(f"delete failed: {error_text(err)}") from None
+        final = self._wait(key, watch, deleting=True)
+        if final == "DELETE_COMPLETE":
+            return Result(key, name, Outcome.DELETED, status=final)
+        why = watch.first_failure() or "see the stack events"
+        raise _Failed(
+            f"{final}: {why}; retry `{command} delete`, or keep what cannot be deleted: "
+            f"`aws cloudformation delete-stack --stack-name {name} --retain-resources <LogicalId>`"
+        )
+
+    def _resources(self, api: Api, stack_id: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"StackName": stack_id}
+            if token:
+                kwargs["NextToken"] = token
+            page = api("list_stack_resources", **kwargs)
+            found += [r for r in page.get("StackResourceSummaries") or [] if r.get("LogicalResourceId")]
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+
+def _change(raw: dict[str, Any]) -> Change:
+    rc = raw.get("ResourceChange") or {}
+    props = []
+    for d in rc.get("Details") or []:
+        target = d.get("Target") or {}
+        label = target.get("Name") or target.get("Attribute")
+        if label and label not in props:
+            props.append(label)
+    return Change(
+        action=rc.get("Action", "?"),
+        logical_id=rc.get("LogicalResourceId", "?"),
+        type=rc.get("ResourceType", "?"),
+        replacement=rc.get("Replacement"),
+        properties=tuple(props),
+    )
+
+
+def _change_set_name(purpose: str) -> str:
+    return f"hana-{purpose}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{random.randrange(16**6):06x}"  # noqa: S311
+
+
+def _is_aws_error(err: BaseException) -> bool:
+    """A failed AWS call: an error answer, a transport problem, or an answer botocore cannot parse
+    (an emulator's HTTP 500 page)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+
+    return isinstance(err, ClientError | BotoCoreError | ResponseParserError)

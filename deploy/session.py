@@ -1,0 +1,203 @@
+"""Credentials, endpoint and the preflight identity check.
+
+`Aws` wraps one boto3 Session (a named profile, usually SSO) and hands out clients, all with
+the same region, endpoint and retry policy. `Aws.identity()` asks STS who we are before
+anything changes; `Aws.preflight(cfg)` also refuses an account other than the one the
+environment pins. Every credential problem becomes one DeployError line that says what to run.
+
+With an endpoint on this machine (the local emulator) and no credentials anywhere, dummy
+credentials are used: nothing on 127.0.0.1 checks them, and nothing can reach AWS with them.
+
+Exported: Settings, Identity, Aws, LOGIN_HINT.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from hana_templates.config import EnvConfig
+
+from .errors import BadInput, DeployError
+
+LOGIN_HINT = "python -m deploy login --profile {profile}"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - a comparison, not a bind
+_REJECTED = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidToken",
+    "AuthFailure",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global command-line options."""
+
+    env: str = "dev"
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if self.endpoint_url is not None:
+            url = urlparse(self.endpoint_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise BadInput(f"--endpoint-url {self.endpoint_url!r} is not a URL; e.g. http://127.0.0.1:4566")
+
+    @property
+    def local(self) -> bool:
+        return self.endpoint_url is not None and urlparse(self.endpoint_url).hostname in _LOOPBACK
+
+
+@dataclass(frozen=True)
+class Identity:
+    account: str
+    arn: str
+
+    @property
+    def partition(self) -> str:
+        return self.arn.split(":")[1] if self.arn.count(":") >= 5 else "aws"
+
+    @property
+    def principal(self) -> str:
+        """`role AdministratorAccess (SSO), session alice@example.com`, `user ci`, `root`."""
+        resource = self.arn.split(":", 5)[-1]
+        kind, _, rest = resource.partition("/")
+        if kind == "assumed-role":
+            role, _, session = rest.partition("/")
+            if role.startswith("AWSReservedSSO_"):
+                role = role.removeprefix("AWSReservedSSO_").rsplit("_", 1)[0] + " (SSO)"
+            return f"role {role}" + (f", session {session}" if session else "")
+        if kind == "user":
+            return f"user {rest.rsplit('/', 1)[-1]}"
+        return resource
+
+
+class Aws:
+    """boto3 clients for one profile/region/endpoint. Thread-safe: clients are made under a lock
+    (boto3 sessions are not thread-safe; the clients they make are)."""
+
+    def __init__(self, settings: Settings, region: str, session: Any = None):
+        self.settings = settings
+        self.region = region
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._identity: Identity | None = None
+        self._session = session if session is not None else self._make_session()
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self.settings.endpoint_url
+
+    @property
+    def profile(self) -> str | None:
+        return self.settings.profile
+
+    def _make_session(self) -> Any:
+        import boto3
+        import botocore.exceptions as bce
+
+        profile = self.settings.profile
+        try:
+            session = boto3.Session(profile_name=profile, region_name=self.region)
+        except bce.ProfileNotFound:
+            raise DeployError(
+                f"AWS profile {profile!r} is not in your AWS config: set it up and sign in with "
+                f"`{LOGIN_HINT.format(profile=profile)}`"
+            ) from None
+        if self.settings.local and profile is None and session.get_credentials() is None:
+            session = boto3.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.region
+            )
+        return session
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                from botocore.config import Config
+
+                config = Config(
+                    retries={"mode": "standard", "max_attempts": 8},
+                    connect_timeout=10,
+                    read_timeout=60,
+                    user_agent_extra="hana-deploy",
+                    max_pool_connections=32,
+                )
+                self._clients[service] = self._session.client(
+                    service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
+                )
+            return self._clients[service]
+
+    def identity(self) -> Identity:
+        """Who the credentials belong to (STS GetCallerIdentity); one clear DeployError line otherwise."""
+        if self._identity is None:
+            with translate_credential_errors(self.settings):
+                reply = self.client("sts").get_caller_identity()
+            self._identity = Identity(account=reply["Account"], arn=reply["Arn"])
+        return self._identity
+
+    def preflight(self, cfg: EnvConfig) -> Identity:
+        """The identity, after refusing an account other than the one `cfg` pins."""
+        ident = self.identity()
+        if cfg.account_id is not None and ident.account != cfg.account_id:
+            who = f"profile {self.profile}" if self.profile else "your credentials"
+            raise DeployError(
+                f"{who} signed in to account {ident.account}, but environment {cfg.name} lives in account "
+                f"{cfg.account_id}: refusing to deploy there; sign in to {cfg.account_id} with "
+                f"`{LOGIN_HINT.format(profile='<profile of ' + cfg.account_id + '>')}` and pass --profile"
+            )
+        return ident
+
+    def describe(self, cfg: EnvConfig) -> str:
+        """One line for the user before anything changes: where we are about to work."""
+        ident = self.identity()
+        where = f" via {self.endpoint_url}" if self.endpoint_url else ""
+        profile = f" (profile {self.profile})" if self.profile else ""
+        return f"environment {cfg.name}: account {ident.account}, {ident.principal}{profile}, {self.region}{where}"
+
+
+class translate_credential_errors:  # noqa: N801 - used as a context manager, reads like a statement
+    """Turn botocore's many credential failures into one DeployError line that says what to run."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            return False
+        import botocore.exceptions as bce
+
+        profile = self.settings.profile
+        login = LOGIN_HINT.format(profile=profile or "NAME")
+        if isinstance(exc, bce.ProfileNotFound):
+            raise DeployError(f"AWS profile {profile!r} is not in your AWS config: run `{login}`") from None
+        if isinstance(exc, bce.SSOError | bce.TokenRetrievalError):
+            raise DeployError(
+                f"the SSO session of profile {profile or '(default)'} is missing or expired: run `{login}`"
+            ) from None
+        if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError | bce.CredentialRetrievalError):
+            if profile:
+                raise DeployError(f"profile {profile} has no usable credentials: run `{login}`") from None
+            raise DeployError(
+                f"no AWS credentials: pass --profile NAME (or set AWS_PROFILE) and run `{login}`"
+            ) from None
+        if isinstance(exc, bce.EndpointConnectionError):
+            if self.settings.endpoint_url:
+                hint = " is the local emulator running?" if self.settings.local else ""
+                raise DeployError(f"cannot reach {self.settings.endpoint_url}:{hint}") from None
+            raise DeployError(f"cannot reach AWS ({exc}): check the network and --region") from None
+        if isinstance(exc, bce.ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED:
+            code = exc.response["Error"]["Code"]
+            raise DeployError(
+                f"AWS rejected the credentials of profile {profile or '(default)'} ({code}): run `{login}`"
+            ) from None
+        return False
