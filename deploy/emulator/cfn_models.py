@@ -1608,7 +1608,10 @@ def _patch_kms_key() -> None:
 
     def _kms_shaped(cloudformation_json: Any) -> dict[str, Any]:
         properties = dict(cloudformation_json.get("Properties") or {})
-        properties["Tags"] = [{"TagKey": t["Key"], "TagValue": str(t["Value"])} for t in properties.get("Tags") or []]
+        properties["Tags"] = [  # (already KMS-shaped if another shim converted them first)
+            {"TagKey": t.get("Key", t.get("TagKey")), "TagValue": str(t.get("Value", t.get("TagValue")))}
+            for t in properties.get("Tags") or []
+        ]
         properties["KeyPolicy"] = _json_text(properties.get("KeyPolicy") or "")
         properties["EnableKeyRotation"] = bool(_bool(properties.get("EnableKeyRotation")))
         return {**cloudformation_json, "Properties": properties}

@@ -1,4 +1,4 @@
-"""One emulator per test process (xdist worker), reset after every test."""
+"""One emulator per test process (xdist worker), reset around every test."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def _server() -> Iterator[emulator.Emulator]:
 
 @pytest.fixture
 def emu(_server: emulator.Emulator) -> Iterator[emulator.Emulator]:
+    # moto's backends are per process: other tests in this worker may have left resources.
+    _server.reset()
     yield _server
     _server.reset()
 
