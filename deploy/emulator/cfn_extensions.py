@@ -128,6 +128,7 @@ from moto.cloudformation.exceptions import (
 )
 from moto.cloudformation.utils import generate_stack_id, get_stack_from_s3_url
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 from moto.ec2 import models as ec2_models
 from moto.ec2.models.core import TaggedEC2Resource
 from moto.secretsmanager.models import secretsmanager_backends
@@ -573,6 +574,7 @@ def _phase(stack: Any) -> str:
 def run_update(backend: Any, stack: Any, template: str, parameters: dict[str, Any]) -> None:
     """Update `stack`; on a failure apply the previous template and parameters again."""
     old_template, old_parameters = stack.template, dict(stack.parameters or {})
+    stack.last_updated_time = utcnow()
     stack_event(stack, "UPDATE_IN_PROGRESS", "User Initiated")
     try:
         _apply_template(backend, stack, template, parameters)
@@ -742,7 +744,9 @@ def _patch_backend() -> None:
                 stack.disable_rollback = bool(disable_rollback)
                 run_create(self, stack)
             change_set.execution_status = "EXECUTE_COMPLETE"
-            # AWS removes the stack's other change sets once one has been executed.
+            # AWS removes the stack's change sets once one has been executed: the others are
+            # gone; the executed one stays describable by its ARN but is no longer listed.
+            change_set.hana_executed = True
             for cs_id, cs in list(self.change_sets.items()):
                 if cs.stack_id == stack.stack_id and cs is not change_set:
                     del self.change_sets[cs_id]
@@ -785,6 +789,7 @@ def _patch_backend() -> None:
                 stack_event(stack, "DELETE_COMPLETE")
             elif not run_delete(self, stack):
                 return
+            stack.deletion_time = utcnow()
             del self.stacks[stack.stack_id]
             self.deleted_stacks[stack.stack_id] = stack
             for export_name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
@@ -801,7 +806,12 @@ def _patch_backend() -> None:
             return stack
 
     def list_change_sets(self: Any, stack_name: str | None = None) -> Iterable[Any]:
-        return [cs for cs in self.change_sets.values() if not stack_name or stack_name in (cs.stack_name, cs.stack_id)]
+        return [
+            cs
+            for cs in self.change_sets.values()
+            if (not stack_name or stack_name in (cs.stack_name, cs.stack_id))
+            and not getattr(cs, "hana_executed", False)
+        ]
 
     backend_cls.create_stack = create_stack
     backend_cls.create_change_set = create_change_set
@@ -985,7 +995,12 @@ def _patch_change_set() -> None:
                 instance = rm._parsed_resources.get(logical) if action != "Add" else None
                 change.physical_resource_id = _physical_id(instance) or None
                 if action == "Modify":
-                    change.replacement = replacement(rtype, old.get(logical) or {}, new.get(logical) or {})
+                    changed_parameters = {
+                        k for k, v in (self.parameters or {}).items() if rm.input_parameters.get(k) != v
+                    }
+                    change.replacement, change.details = change_details(
+                        rtype, old.get(logical) or {}, new.get(logical) or {}, changed_parameters
+                    )
                     change.scope = ["Properties"]
                 changes.append(change)
         return changes
@@ -993,21 +1008,32 @@ def _patch_change_set() -> None:
     models.ChangeSet.diff = diff
 
 
-def replacement(rtype: str, old: dict[str, Any], new: dict[str, Any]) -> str:
-    """'True' when a changed property is create-only in the resource's schema (cfn-lint ships
-    the CloudFormation registry schemas), 'Conditional' when it cannot tell, else 'False'."""
+def change_details(
+    rtype: str, old: dict[str, Any], new: dict[str, Any], changed_parameters: set[str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Replacement ('True' / 'False', 'Conditional' for a type whose schema is unknown) and the
+    per-property Details of a Modify, as CloudFormation reports them. Create-only properties come
+    from the resource schemas cfn-lint ships (the CloudFormation registry's)."""
     old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
-    changed = {k for k in set(old_props) | set(new_props) if old_props.get(k) != new_props.get(k)}
-    if not changed:
-        return "False"
+    direct = {k for k in set(old_props) | set(new_props) if old_props.get(k) != new_props.get(k)}
+    via_parameter = {k for k, v in new_props.items() if k not in direct and references(v) & changed_parameters}
     create_only = _create_only_properties(rtype)
-    if create_only is None:
-        return "Conditional"
-    if any(p in create_only for p in changed):
-        return "True"
-    if any(references(new_props.get(p)) for p in changed):
-        return "Conditional"
-    return "False"
+    details = []
+    for name in sorted(direct | via_parameter):
+        recreation = "Conditionally" if create_only is None else ("Always" if name in create_only else "Never")
+        details.append(
+            {
+                "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": recreation},
+                "Evaluation": "Static",
+                "ChangeSource": "ParameterReference" if name in via_parameter else "DirectModification",
+            }
+        )
+    recreations = {d["Target"]["RequiresRecreation"] for d in details}
+    if "Always" in recreations:
+        return "True", details
+    if "Conditionally" in recreations:
+        return "Conditional", details
+    return "False", details
 
 
 _CREATE_ONLY: dict[str, frozenset[str] | None] = {}

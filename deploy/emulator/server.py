@@ -63,6 +63,7 @@ class Emulator:
         self._thread = thread
         self.host, self.port = server.server_address[:2]
         self.started_in = started_in  # seconds, for the figures in the README
+        self._session: Any = None
 
     @property
     def url(self) -> str:
@@ -86,22 +87,13 @@ class Emulator:
         return client_env(self.url)
 
     def session(self) -> Any:
-        """A boto3 session with the dummy credentials (no profile, no config file read)."""
-        import boto3
-        import botocore.session
-        from botocore.configprovider import ConstantProvider
+        """A boto3 session with the dummy credentials (no profile, no config file read); one per
+        emulator, so its clients share botocore's loaded service models."""
+        if self._session is None:
+            from .local import session
 
-        core = botocore.session.Session()
-        # Never read ~/.aws, and ignore AWS_PROFILE: nothing of the caller's setup may leak in.
-        providers = core.get_component("config_store")
-        for name, value in (("config_file", os.devnull), ("credentials_file", os.devnull), ("profile", None)):
-            providers.set_config_provider(name, ConstantProvider(value))
-        return boto3.Session(
-            botocore_session=core,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-            region_name=REGION,
-        )
+            self._session = session(REGION)
+        return self._session
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for `service` bound to this emulator."""
