@@ -65,8 +65,9 @@ def test_the_real_out_directory_is_current(env):
 def test_stacks_resolve_by_short_or_full_name(env):
     project = Project.default(env)
     assert project.resolve("messaging") == project.resolve(f"hana-{env}-messaging") == "messaging"
-    with pytest.raises(BadInput, match=r"unknown stack 'hana-x'; valid stacks: messaging"):
+    with pytest.raises(BadInput) as caught:
         project.resolve("hana-x")
+    assert str(caught.value) == f"unknown stack 'hana-x'; valid stacks: {', '.join(registry.order())}"
 
 
 def test_short_form_yaml_is_understood():
