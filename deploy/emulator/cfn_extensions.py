@@ -2,110 +2,130 @@
 
 moto is pinned exactly (pyproject): these patches replace or wrap moto-private functions, and
 tests/emulator/ covers each one, so an upgrade that moves them fails the build loudly.
-`apply()` installs all of them once per process; `deploy.emulator.start()` calls it.
+`apply()` installs all of them once per process; `deploy.emulator.start()` calls it. The new
+resource models and the fixes to moto's own models live in cfn_models.py (summarised below).
 
-Stack engine (replaces moto's CloudFormation backend methods; moto never fails or rolls back)
+Stack engine (replaces moto's create/execute/update/delete; moto never failed or rolled back)
 ---------------------------------------------------------------------------------------------
-- create_stack, execute_change_set, update_stack and delete_stack run one engine that works
-  resource by resource in dependency order (Ref, Fn::GetAtt, Fn::Sub and DependsOn; moto
-  only honours DependsOn), writing per-resource events (CREATE_IN_PROGRESS/COMPLETE/FAILED,
-  UPDATE_*, DELETE_*, DELETE_SKIPPED) with the physical id and the reason, as CloudFormation
-  does. moto writes stack-level events only.
-- A resource that fails (any error from moto's service backends, a missing dynamic
-  reference, an unknown GetAtt) no longer comes back as an API error (or an HTTP 500) with
-  the stack stuck in CREATE_IN_PROGRESS: the API call succeeds and the stack goes
-  CREATE_IN_PROGRESS -> ROLLBACK_IN_PROGRESS -> ROLLBACK_COMPLETE (the created resources are
-  deleted again in reverse order, Retain honoured), or UPDATE_ROLLBACK_IN_PROGRESS ->
-  UPDATE_ROLLBACK_COMPLETE (the previous template and parameters are applied again), with
-  `StackStatusReason` "The following resource(s) failed to create: [X]. ..." and the
-  resource's own CREATE_FAILED event carrying the service's message. DisableRollback
-  (create_stack) leaves CREATE_FAILED. A rollback that fails ends in ROLLBACK_FAILED /
-  UPDATE_ROLLBACK_FAILED; a delete that fails ends in DELETE_FAILED with the stack kept (moto
-  dropped the stack and orphaned its resources).
-- Stacks created or updated through change sets get their Outputs and Exports (moto: none),
-  and a CREATE change set sees existing exports. Outputs are evaluated once, when the
-  operation completes (moto evaluated them on every describe_stacks, so one bad output broke
-  describe_stacks for every stack).
-- Change sets: the template's parameters are validated when the change set is created (as
-  AWS does, instead of failing at execution); a parameter-only change lists the resources
-  that use the parameter as Modify; describe/execute/delete/list by name are scoped to the
-  stack named in the call (moto matched any stack's change set of that name, which breaks
-  parallel deploys using one change-set name); executing a change set that is not AVAILABLE
-  is refused with InvalidChangeSetStatus; a CREATE change set for a name that is taken by a
-  live stack is refused (AlreadyExistsException), an UPDATE one for a stack in
-  ROLLBACK_COMPLETE or REVIEW_IN_PROGRESS is refused (ValidationError), as AWS does.
-- update_stack with no change raises "No updates are to be performed." (moto accepted it).
-- Termination protection: UpdateTerminationProtection is implemented (moto: HTTP 500) and
-  delete_stack refuses a protected stack (moto deleted it).
-- describe_stacks Parameters: values as passed (a CommaDelimitedList stays one
-  comma-joined string; moto returned a Python list repr) and NoEcho values masked as ****
-  (moto showed them in clear).
-- list_stack_resources / describe_stack_resources: each resource's own status and
-  timestamp (moto: the stack's status and a fixed date), no blank rows for skipped resources.
-- A template with a resource type the emulator does not model is rejected when the stack or
-  change set is created ("Unrecognized resource types"), instead of moto's silent skip.
+- One engine for create_stack, execute_change_set, update_stack and delete_stack: resource by
+  resource in dependency order (Ref, Fn::GetAtt, Fn::Sub, DependsOn; moto honoured DependsOn
+  only), writing per-resource events (CREATE_/UPDATE_/DELETE_ IN_PROGRESS, COMPLETE, FAILED,
+  DELETE_SKIPPED) with the physical id and the reason, as CloudFormation does (moto: stack-level
+  events only). Updates add, then modify, then remove in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS.
+- A failing resource (any service error, a dynamic reference that does not resolve, an unknown
+  GetAtt, even a moto bug) no longer surfaces as an API error or an HTTP 500 with the stack stuck
+  in CREATE_IN_PROGRESS: the call succeeds and the stack goes ROLLBACK_IN_PROGRESS ->
+  ROLLBACK_COMPLETE (created resources deleted again in reverse order, Retain honoured) or
+  UPDATE_ROLLBACK_IN_PROGRESS -> UPDATE_ROLLBACK_COMPLETE (previous template and parameters
+  applied again), with StackStatusReason "The following resource(s) failed to create: [X]. ..."
+  and a CREATE_FAILED event carrying the service's message and error code. DisableRollback /
+  OnFailure=DO_NOTHING leave CREATE_FAILED; a failed rollback ends in ROLLBACK_FAILED /
+  UPDATE_ROLLBACK_FAILED; a failed delete ends in DELETE_FAILED with the stack kept (moto dropped
+  the stack and orphaned its resources). A DELETE_FAILED event is written once, after retries.
+- DeletionPolicy Snapshot takes the final snapshot (RDS instance, ElastiCache replication group)
+  before deleting (moto just deleted).
+- Outputs and Exports for stacks created or updated through change sets (moto: none), and a
+  CREATE change set sees existing exports. Outputs are evaluated once, when the operation
+  completes (moto re-evaluated them on every describe_stacks, so one bad output made
+  describe_stacks fail for every stack). ExportName is matched by output, not by value.
+- Parameters: a Number (List<Number>, CommaDelimitedList) parameter left at its Default is
+  typed like a passed one (moto kept the string; ECS then failed with a TypeError). In
+  describe_stacks values are reported as passed (moto: a Python list repr) and NoEcho as ****.
+- Change sets: parameters are validated at CreateChangeSet (missing or unknown ones); a
+  parameter-only change lists the resources using it as Modify; every Modify carries Replacement
+  and per-property Details (RequiresRecreation from the createOnlyProperties of the resource
+  schemas cfn-lint ships); lookups by name are scoped to the StackName given (moto matched any
+  stack's change set of that name, which breaks parallel deploys using one name); executing one
+  that is not AVAILABLE raises InvalidChangeSetStatus; after an execution the stack's change sets
+  are no longer listed; CREATE for a live stack's name raises AlreadyExistsException (a stack in
+  REVIEW_IN_PROGRESS may get another); UPDATE of a stack in ROLLBACK_COMPLETE,
+  REVIEW_IN_PROGRESS or a *_IN_PROGRESS state raises ValidationError, as AWS does.
+- update_stack with nothing to change raises "No updates are to be performed." (moto accepted).
+- Termination protection: UpdateTerminationProtection works (moto: HTTP 500) and delete_stack
+  refuses a protected stack (moto deleted it).
+- list_stack_resources / describe_stack_resources report each resource's own status, reason
+  and time (moto: the stack's status, a fixed date, and blank rows for skipped resources).
+- DeletionTime and LastUpdatedTime are set.
+- A template with a resource type the emulator does not model is refused at CreateStack /
+  CreateChangeSet ("Unrecognized resource types: [...]") instead of silently skipped.
 
 Nested stacks (AWS::CloudFormation::Stack)
 ------------------------------------------
 - `Fn::GetAtt Child.Outputs.X` and `${Child.Outputs.X}` resolve (moto: HTTP 500 / dropped).
-- Ref and PhysicalResourceId are the child's stack ARN (moto: its name); the child's ParentId
-  and RootId are set; a child that fails fails the parent ("Embedded stack ... was not
-  successfully created: ..."), which then rolls back and deletes it.
-- A changed TemplateURL or parameter updates the child in place (moto deleted and recreated
-  it, with all its resources).
+- Ref and PhysicalResourceId are the child's stack ARN (moto: its name); ParentId and RootId are
+  set; a failing child fails the parent ("Embedded stack <arn> was not successfully created:
+  <child's reason>") and is deleted by the parent's rollback.
+- A changed TemplateURL or parameter updates the child in place (moto deleted and recreated it).
 
 Template language
 -----------------
-- Dynamic references `{{resolve:secretsmanager:<name-or-arn>:SecretString:<json-key>:...}}`,
-  `{{resolve:ssm:<name>[:<version>]}}` and `{{resolve:ssm-secure:...}}` resolve from moto's
-  Secrets Manager and SSM, anywhere in a property (moto passed them through as literal text).
-  A reference to a missing secret or JSON key fails the resource, as in AWS.
+- Dynamic references `{{resolve:secretsmanager:<name-or-arn>:SecretString:<json-key>:<stage>:
+  <version>}}`, `{{resolve:ssm:<name>[:<version>]}}` and `{{resolve:ssm-secure:...}}` resolve
+  from moto's Secrets Manager and SSM anywhere in a property (moto passed them through as text);
+  a missing secret or JSON key fails the resource, as in AWS.
 
-Resource types moto skipped, now modelled in the real service backends (see cfn_models.py)
------------------------------------------------------------------------------------------
-AWS::SecretsManager::Secret (incl. GenerateSecretString), SecretTargetAttachment;
-AWS::ElastiCache::ReplicationGroup, SubnetGroup, ParameterGroup;
-AWS::ApplicationAutoScaling::ScalableTarget, ScalingPolicy;
-AWS::WAFv2::WebACL, WebACLAssociation, LoggingConfiguration; AWS::CloudWatch::Alarm;
-AWS::SNS::Subscription, TopicPolicy; AWS::S3::BucketPolicy; AWS::SQS::QueuePolicy;
-AWS::EC2::SecurityGroupEgress; AWS::ECS::ClusterCapacityProviderAssociations;
-AWS::CertificateManager::Certificate; AWS::ElasticLoadBalancingV2::ListenerCertificate;
-AWS::Logs::MetricFilter, QueryDefinition; AWS::RDS::DBParameterGroup (replaces moto's model,
-which ignored DBParameterGroupName and whose Ref crashed DBInstance with HTTP 500).
+Resource types moto skipped, now created in the real service backends (cfn_models.py)
+------------------------------------------------------------------------------------
+SecretsManager::Secret (GenerateSecretString, template + key) and SecretTargetAttachment (adds
+engine/host/port/dbInstanceIdentifier); ElastiCache::ReplicationGroup (GetAtt PrimaryEndPoint.*,
+ReaderEndPoint.*, ReadEndPoint.*) and SubnetGroup; ApplicationAutoScaling::ScalableTarget and
+ScalingPolicy; WAFv2::WebACL (Arn, Id, Capacity; over 1,500 WCU refused), WebACLAssociation (the
+load balancer must exist) and LoggingConfiguration (log group must be named aws-waf-logs-*);
+CloudWatch::Alarm (single metric and metric math); SNS::Subscription and TopicPolicy;
+S3::BucketPolicy; SQS::QueuePolicy; EC2::SecurityGroupEgress;
+ECS::ClusterCapacityProviderAssociations; CertificateManager::Certificate;
+ElasticLoadBalancingV2::ListenerCertificate; Logs::MetricFilter. Kept on the service backend but
+not visible through an API (moto has none): ElastiCache::ParameterGroup, Logs::QueryDefinition.
+EC2::SubnetRouteTableAssociation is replaced (moto's was invisible to describe_route_tables and
+could not be deleted).
 
-GetAtt attributes and Refs added to moto's own models (moto answered a ValidationError, an
-unresolved literal, None, or a Python object repr): see `_ATTRIBUTES` and `_REFS` below.
+moto's own models, fixed (cfn_models.py)
+----------------------------------------
+- GetAtt attributes and Refs they lacked (`attribute_table`, `ref_table`): Subnet
+  AvailabilityZone/VpcId/CidrBlock/SubnetId, VPC attributes, SecurityGroup GroupId/VpcId,
+  LoadBalancer LoadBalancerFullName/CanonicalHostedZoneID/LoadBalancerArn, TargetGroup
+  TargetGroupFullName/Arn/Name, Listener/Rule ARNs, Queue QueueUrl, Topic TopicArn, ECS ServiceArn,
+  RDS DBInstanceArn/DbiResourceId, KMS KeyId, ...; Ref of DBSubnetGroup, DBParameterGroup and
+  SecurityGroupIngress (moto: '' or an object repr, which crashed DBInstance with HTTP 500).
+- Deletes that were silent no-ops in moto: EIP, FlowLog, InternetGateway, NatGateway, Route,
+  RouteTable, SecurityGroupIngress, VPCEndpoint, VPCGatewayAttachment, ECS Cluster, Service and
+  TaskDefinition, ELBv2 Listener, ListenerRule and TargetGroup (their resources outlived the
+  stack, and the VPC could never be deleted).
+- SecurityGroup: inline ingress/egress applied with descriptions (moto passed CidrIp as a bare
+  string and never applied egress); explicit egress replaces the default allow-all rule.
+- RDS DBInstance: DBSubnetGroupName as a name, the engine's default port (moto: 3306 for all),
+  DeletionProtection, log exports, monitoring and MaxAllocatedStorage kept, in-place updates;
+  DBParameterGroup: DBParameterGroupName honoured, parameter changes applied.
+- S3 Bucket: VersioningConfiguration, PublicAccessBlockConfiguration, OwnershipControls,
+  LoggingConfiguration and LifecycleConfiguration applied (moto dropped them). ECR Repository:
+  ImageScanningConfiguration and LifecyclePolicy applied. KMS Key: CloudFormation's Tags shape
+  (moto failed with KeyError), policy stored as JSON, in-place updates. LogGroup: RetentionInDays
+  updates. ElastiCache: NumCacheClusters honoured (moto made one node).
 
-What moto still ignores (properties our templates set that the emulator accepts but does not
-apply or report; do not assert on them against the emulator, assert on the template)
------------------------------------------------------------------------------------------
-- EC2: VPC EnableDnsHostnames/EnableDnsSupport, Subnet MapPublicIpOnLaunch; VPC flow log
-  format; SubnetRouteTableAssociation is kept inside moto and not shown by
-  describe_route_tables.
-- S3::Bucket: applied here after moto creates the bucket: VersioningConfiguration,
-  PublicAccessBlockConfiguration, OwnershipControls, LoggingConfiguration,
-  LifecycleConfiguration (moto dropped them). Still ignored: IntelligentTieringConfigurations,
-  NotificationConfiguration, ObjectLockConfiguration.
-- ECR::Repository: ImageScanningConfiguration and LifecyclePolicy applied here after moto
-  creates the repository; EncryptionConfiguration with KMS is reported as given.
-- ECS: TaskDefinition Cpu/Memory at task level, NetworkMode awsvpc, RequiresCompatibilities,
-  RuntimePlatform and ExecutionRoleArn are dropped by moto; Service LaunchType (FARGATE reads
-  EC2), LoadBalancers, NetworkConfiguration, DeploymentConfiguration (circuit breaker),
-  HealthCheckGracePeriodSeconds, EnableExecuteCommand and PropagateTags are dropped; Cluster
-  ClusterSettings (containerInsights) reads "disabled". No task ever runs.
-- RDS::DBInstance: Endpoint.Port is corrected to the engine's default (moto: 3306 for every
-  engine) unless Port is set; ManageMasterUserPassword, PerformanceInsights, MonitoringRoleArn
-  and EnableCloudwatchLogsExports are ignored; a DeletionPolicy Snapshot takes no snapshot.
-- ElastiCache (ours): TransitEncryption/AtRestEncryption/AuthToken are stored and reported
-  by describe_replication_groups as far as moto's model has fields for them; nodes are not
-  real; the auth token is never checked.
-- ELBv2: LoadBalancerAttributes (drop invalid headers, idle timeout, access logs, deletion
-  protection), TargetGroupAttributes (stickiness) are accepted and not applied by moto.
-- WAFv2 (ours): rules are stored as given; nothing is filtered; capacity is not computed.
-- CloudWatch alarms (ours): stored with every property; they never change state.
-- KMS: key policies are stored, not enforced; nothing in moto enforces IAM or resource
-  policies (bucket/queue/topic/secret policies, the TLS-only denies, least privilege).
-- SNS email subscriptions stay PendingConfirmation; no mail is sent.
+What moto still ignores (accepted, not applied or not reported: assert on the templates, not on
+the emulator)
+-------------
+- Updates of types moto cannot update (EC2 VPC, Subnet, gateways, routes, endpoints, flow logs,
+  SecurityGroupIngress; ELBv2 LoadBalancer and TargetGroup; RDS DBSubnetGroup) are reported
+  UPDATE_COMPLETE and leave the resource as created. Tags of existing resources are not updated.
+- EC2: VPC EnableDnsHostnames/EnableDnsSupport, Subnet MapPublicIpOnLaunch, flow log format.
+  RDS and ElastiCache create no network interfaces, so a subnet or security group "in use" by
+  them can be deleted (AWS would refuse).
+- ECS: TaskDefinition task-level Cpu/Memory, NetworkMode awsvpc, RequiresCompatibilities,
+  RuntimePlatform, ExecutionRoleArn; Service LaunchType (FARGATE reads EC2), LoadBalancers,
+  NetworkConfiguration, DeploymentConfiguration (circuit breaker), HealthCheckGracePeriodSeconds,
+  EnableExecuteCommand, PropagateTags; Cluster containerInsights reads "disabled". No task runs.
+- RDS: ManageMasterUserPassword, Performance Insights retention, parameter values not checked.
+- ElastiCache (ours): no real nodes; the auth token is stored as "enabled" and never checked.
+- ELBv2: LoadBalancerAttributes (invalid headers, idle timeout, access logs, deletion
+  protection) and TargetGroupAttributes (stickiness) are accepted and not applied.
+- S3: IntelligentTieringConfigurations, NotificationConfiguration. Secrets: KMS not applied.
+- WAFv2 (ours): rules stored as given, nothing filtered; Capacity counts only the AWS managed
+  rule groups it knows and rate-based rules. CloudWatch alarms never change state. SNS email
+  subscriptions stay pending; nothing is sent.
+- No policy is enforced: IAM, key, bucket, queue, topic and secret policies (TLS-only denies,
+  least privilege) are stored, never evaluated. No IAM capability check (CAPABILITY_NAMED_IAM).
+- Deleted secrets are removed at once (no recovery window), so a stack can be re-created.
 """
 
 from __future__ import annotations
@@ -216,6 +236,41 @@ def _check_supported(template: dict[str, Any]) -> None:
             message=f"Template format error: Unrecognized resource types: [{', '.join(missing)}] "
             "(the local emulator does not model them; see deploy/emulator/cfn_models.py)"
         )
+
+
+IAM_NAME_PROPERTIES = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::Policy": None,
+    "AWS::IAM::AccessKey": None,
+    "AWS::IAM::UserToGroupAddition": None,
+}
+
+
+class InsufficientCapabilities(CloudFormationError):
+    code = "InsufficientCapabilitiesException"
+
+
+def check_capabilities(template: dict[str, Any], capabilities: Iterable[str] | None) -> None:
+    """IAM resources need CAPABILITY_IAM, named ones CAPABILITY_NAMED_IAM (moto never asked).
+    `capabilities` None: not an API call (nothing to check)."""
+    if capabilities is None:
+        return
+    given = set(capabilities)
+    needed = None
+    for body in (template.get("Resources") or {}).values():
+        rtype = (body or {}).get("Type")
+        if rtype in IAM_NAME_PROPERTIES:
+            name = IAM_NAME_PROPERTIES[rtype]
+            if name and name in ((body or {}).get("Properties") or {}):
+                needed = "CAPABILITY_NAMED_IAM"
+            else:
+                needed = needed or "CAPABILITY_IAM"
+    if needed and needed not in given and not (needed == "CAPABILITY_IAM" and "CAPABILITY_NAMED_IAM" in given):
+        raise InsufficientCapabilities(f"Requires capabilities : [{needed}]")
 
 
 # --------------------------------------------------------------------------- dependency order
@@ -644,7 +699,9 @@ def _patch_backend() -> None:
         with LOCK:
             if _live_stack(self, name) is not None:
                 raise AlreadyExistsException(f"Stack [{name}] already exists")
-            _check_supported(models.Stack.parse_template(template) if isinstance(template, str) else template)
+            parsed = models.Stack.parse_template(template) if isinstance(template, str) else template
+            _check_supported(parsed)
+            check_capabilities(parsed, getattr(_REQUEST, "capabilities", None))
             stack = models.Stack(
                 stack_id=generate_stack_id(name, self.region_name, self.account_id),
                 name=name,
@@ -672,6 +729,8 @@ def _patch_backend() -> None:
         with LOCK:
             template_dict = models.Stack.parse_template(template)
             _check_supported(template_dict)
+            capabilities = getattr(_REQUEST, "capabilities", None)
+            check_capabilities(template_dict, capabilities)
             existing = _live_stack(self, stack_name)
             change_set_type = kwargs.get("change_set_type")
             if change_set_type == "UPDATE":
@@ -692,6 +751,7 @@ def _patch_backend() -> None:
                 del self.stacks[existing.stack_id]
             _validate_parameters(self, template_dict, kwargs.get("parameters") or {}, stack_name)
             change_set_id, stack_id = original_create_change_set(self, stack_name, change_set_name, template, **kwargs)
+            self.change_sets[change_set_id].capabilities = capabilities
             if change_set_type != "UPDATE" and existing is not None:
                 new = self.stacks.pop(stack_id)
                 existing.events.extend(new.events[-1:])
@@ -730,6 +790,7 @@ def _patch_backend() -> None:
                 raise InvalidChangeSetStatus(change_set.change_set_id, change_set.status)
             stack = self.stacks[change_set.stack_id]
             change_set.execution_status = "EXECUTE_IN_PROGRESS"
+            _REQUEST.capabilities = getattr(change_set, "capabilities", None)
             if change_set.change_set_type == "UPDATE":
                 run_update(self, stack, change_set.template, change_set.parameters)
             else:
@@ -765,6 +826,7 @@ def _patch_backend() -> None:
                 raise ValidationError(
                     message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated."
                 )
+            check_capabilities(stack.parse_template(template), getattr(_REQUEST, "capabilities", None))
             resolved = self._resolve_update_parameters(instance=stack, incoming_params=parameters)
             same_template = stack.parse_template(template) == stack.template_dict
             if same_template and resolved == dict(stack.parameters or {}) and (tags is None or tags == stack.tags):
@@ -1088,16 +1150,29 @@ def _patch_responses() -> None:
         )
         return ActionResult({"StackId": stack.stack_id})
 
-    original_create_stack = response_cls.create_stack
+    def with_request_options(handler: Any) -> Any:
+        """moto's handlers drop Capabilities, DisableRollback and OnFailure: hand them to the
+        backend through a thread-local for the duration of the request."""
 
-    def create_stack(self: Any) -> Any:
-        # moto's handler drops DisableRollback / OnFailure; pass them through a thread-local.
-        on_failure = self._get_param("OnFailure")
-        _REQUEST.disable_rollback = self._get_bool_param("DisableRollback", False) or on_failure == "DO_NOTHING"
+        def wrapped(self: Any) -> Any:
+            _REQUEST.capabilities = self._get_param("Capabilities", []) or []
+            on_failure = self._get_param("OnFailure")
+            _REQUEST.disable_rollback = self._get_bool_param("DisableRollback", False) or on_failure == "DO_NOTHING"
+            try:
+                return handler(self)
+            finally:
+                _REQUEST.capabilities = None
+                _REQUEST.disable_rollback = False
+
+        return wrapped
+
+    original_execute = execute_change_set
+
+    def execute_change_set_request(self: Any) -> Any:
         try:
-            return original_create_stack(self)
+            return original_execute(self)
         finally:
-            _REQUEST.disable_rollback = False
+            _REQUEST.capabilities = None
 
     def list_stack_resources(self: Any) -> Any:
         stack, resources = self.cloudformation_backend.list_stack_resources(self._get_param("StackName"))
@@ -1118,10 +1193,12 @@ def _patch_responses() -> None:
 
     response_cls.describe_change_set = describe_change_set
     response_cls.delete_change_set = delete_change_set
-    response_cls.execute_change_set = execute_change_set
     response_cls.list_change_sets = list_change_sets
     response_cls.update_termination_protection = update_termination_protection
-    response_cls.create_stack = create_stack
+    response_cls.create_stack = with_request_options(response_cls.create_stack)
+    response_cls.create_change_set = with_request_options(response_cls.create_change_set)
+    response_cls.update_stack = with_request_options(response_cls.update_stack)
+    response_cls.execute_change_set = execute_change_set_request
     response_cls.list_stack_resources = list_stack_resources
     response_cls.describe_stack_resources = describe_stack_resources
 

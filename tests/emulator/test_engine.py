@@ -368,3 +368,20 @@ def test_a_failing_nested_stack_fails_and_rolls_back_the_parent(cfn, emu):
     assert reason.startswith("Embedded stack arn:aws:cloudformation:") and "failed to create: [Bad]" in reason
     live = [s["StackName"] for s in cfn.describe_stacks()["Stacks"]]
     assert live == ["main"]  # the failed child was deleted by the parent's rollback
+
+
+def test_iam_resources_need_the_iam_capabilities(cfn):
+    role = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": "named",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+        },
+    }
+    body = json.dumps({"Resources": {"Role": role}})
+    with pytest.raises(ClientError, match=r"InsufficientCapabilities.*CAPABILITY_NAMED_IAM"):
+        cfn.create_change_set(StackName="s", ChangeSetName="cs", TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
+    with pytest.raises(ClientError, match=r"Requires capabilities : \[CAPABILITY_NAMED_IAM\]"):
+        cfn.create_stack(StackName="s", TemplateBody=body)
+    cfn.create_stack(StackName="s", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"])
+    assert stack(cfn, "s")["StackStatus"] == "CREATE_COMPLETE"
