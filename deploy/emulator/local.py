@@ -74,15 +74,15 @@ def serve(
 ) -> None:
     """Run the emulator until Ctrl-C (or `stop` is set); with `state`, load it first if the file
     exists and save it on the way out."""
-    from . import start
+    started = time.perf_counter()
+    from . import cfn_extensions, start
     from .state import load, save
 
+    cfn_extensions.apply()
+    loaded = load(state) if state is not None and state.exists() else None  # before anyone can connect
     emulator = start(port=port)
     try:
-        loaded = None
-        if state is not None and state.exists():
-            loaded = load(state)
-        echo(banner(emulator.url, emulator.started_in, state, loaded))
+        echo(banner(emulator.url, time.perf_counter() - started, state, loaded))
         _wait(stop)
         echo("stopping the emulator")
         if state is not None:

@@ -152,11 +152,8 @@ def _database(emu: emulator.Emulator, cfg: config.EnvConfig, out: dict[str, str]
 def _compute(emu: emulator.Emulator, cfg: config.EnvConfig, out: dict[str, str]) -> None:
     ecs = emu.client("ecs")
     cluster = out["ClusterName"]
-    services = ecs.describe_services(
-        cluster=cluster,
-        services=[s.name for s in cfg.services]
-        and [out["ApiServiceName"], out["WsServiceName"], out["WorkersServiceName"]],
-    )["services"]
+    names = [out["ApiServiceName"], out["WsServiceName"], out["WorkersServiceName"]]
+    services = ecs.describe_services(cluster=cluster, services=names)["services"]
     assert {s["serviceName"] for s in services} == {naming.name(cfg, s.name) for s in cfg.services}
     elb = emu.client("elbv2")
     alb = elb.describe_load_balancers(LoadBalancerArns=[out["AlbArn"]])["LoadBalancers"][0]

@@ -82,6 +82,9 @@ def _serve_in_thread(port: int, state_file: Path | None) -> tuple[threading.Thre
     )
     thread.start()
     local.wait_until_up(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 10
+    while not lines and time.monotonic() < deadline:  # the banner follows the socket by a moment
+        time.sleep(0.01)
     return thread, stop, lines
 
 
