@@ -197,7 +197,11 @@ class translate_credential_errors:  # noqa: N801 - used as a context manager, re
             ) from None
         if isinstance(exc, bce.EndpointConnectionError):
             if self.settings.endpoint_url:
-                hint = " is the local emulator running?" if self.settings.local else ""
+                hint = (
+                    " is the local emulator running? (start it with `python -m deploy local`)"
+                    if self.settings.local
+                    else ""
+                )
                 raise DeployError(f"cannot reach {self.settings.endpoint_url}:{hint}") from None
             raise DeployError(f"cannot reach AWS ({exc}): check the network and --region") from None
         if isinstance(exc, bce.ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED:

@@ -59,6 +59,8 @@ Nested stacks (AWS::CloudFormation::Stack)
 
 Template language
 -----------------
+- Fn::GetAZs answers the region's zones (also for `{Ref: AWS::Region}`, where moto produced junk),
+  Fn::Cidr and Fn::Length are evaluated (moto: HTTP 500 / returned unevaluated).
 - Dynamic references `{{resolve:secretsmanager:<name-or-arn>:SecretString:<json-key>:<stage>:
   <version>}}`, `{{resolve:ssm:<name>[:<version>]}}` and `{{resolve:ssm-secure:...}}` resolve
   from moto's Secrets Manager and SSM anywhere in a property (moto passed them through as text);
@@ -1277,11 +1279,51 @@ class ResolveError(Exception):
     """A dynamic reference that cannot be resolved (fails the resource, as in AWS)."""
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _get_azs(args: list[Any], resources_map: Any) -> list[str]:
+    """Fn::GetAZs: the region's zones from moto's EC2 (moto: a fixed a-d list, and junk such as
+    "{'Ref': 'AWS::Region'}a" for `!GetAZs {Ref: AWS::Region}`)."""
+    region = args[0] or resources_map._region_name
+    zones = ec2_models.ec2_backends[resources_map._account_id][region].describe_availability_zones()
+    return sorted(z.name for z in zones)
+
+
+def _cidr(args: list[Any], resources_map: Any) -> list[str]:
+    """Fn::Cidr [block, count, bits] (moto: not implemented, HTTP 500 under Fn::Select)."""
+    import ipaddress
+    from itertools import islice
+
+    block, count, bits = args
+    network = ipaddress.ip_network(str(block), strict=False)
+    subnets = network.subnets(new_prefix=network.max_prefixlen - int(bits))
+    return [str(n) for n in islice(subnets, int(count))]
+
+
+def _length(args: list[Any], resources_map: Any) -> int:
+    """Fn::Length (moto: returned unevaluated)."""
+    value = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+    return len(value)
+
+
+_INTRINSICS: dict[str, Callable[[list[Any], Any], Any]] = {
+    "Fn::GetAZs": _get_azs,
+    "Fn::Cidr": _cidr,
+    "Fn::Length": _length,
+}
+
+
 def _patch_dynamic_references() -> None:
 
     original = parsing.clean_json
 
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and len(resource_json) == 1:
+            key, value = next(iter(resource_json.items()))
+            if key in _INTRINSICS:
+                return _INTRINSICS[key]([clean_json(v, resources_map) for v in _as_list(value)], resources_map)
         result = original(resource_json, resources_map)
         if isinstance(result, str) and "{{resolve:" in result:
             return resolve_dynamic_references(result, resources_map._account_id, resources_map._region_name)

@@ -385,3 +385,16 @@ def test_iam_resources_need_the_iam_capabilities(cfn):
         cfn.create_stack(StackName="s", TemplateBody=body)
     cfn.create_stack(StackName="s", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"])
     assert stack(cfn, "s")["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_getazs_cidr_and_length_are_evaluated(cfn):
+    template = {
+        "Resources": {"Q": QUEUE},
+        "Outputs": {
+            "Az": {"Value": {"Fn::Select": [1, {"Fn::GetAZs": {"Ref": "AWS::Region"}}]}},
+            "Subnet": {"Value": {"Fn::Select": [2, {"Fn::Cidr": ["10.0.0.0/16", 6, 8]}]}},
+            "Count": {"Value": {"Fn::Length": [1, 2, 3]}},
+        },
+    }
+    apply_stack(cfn, "s", template)
+    assert outputs(cfn, "s") == {"Az": "us-east-1b", "Subnet": "10.0.2.0/24", "Count": "3"}

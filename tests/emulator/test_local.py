@@ -42,6 +42,12 @@ def test_local_conflicts_with_an_explicit_profile_or_endpoint(flag):
     assert f"--local cannot be combined with {flag[0]}" in result.stderr
 
 
+def test_local_without_a_running_emulator_says_how_to_start_one():
+    result = _invoke(["status", "--local"], HANA_EMULATOR_URL=f"http://127.0.0.1:{_port()}")
+    assert result.exit_code == 1
+    assert "is the local emulator running? (start it with `python -m deploy local`)" in result.stderr
+
+
 @pytest.mark.parametrize("url", ["http://10.0.0.5:4566", "https://127.0.0.1:4566", "http://127.0.0.1"])
 def test_the_emulator_url_must_be_loopback_http_with_a_port(url):
     result = _invoke(["status", "--local"], HANA_EMULATOR_URL=url)
