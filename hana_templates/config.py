@@ -129,6 +129,9 @@ class Alarms:
     alb_5xx_count: int = 10
     alb_5xx_minutes: int = 5
     dlq_messages: int = 1  # >= 1
+    # Beside the spec's: ws and workers use the API's CPU/memory thresholds; these are ours.
+    unhealthy_hosts_minutes: int = 5  # a target failing health checks this long pages
+    rds_freeable_memory_mb: int = 256  # below this PostgreSQL starts to swap
 
 
 @dataclass(frozen=True)
