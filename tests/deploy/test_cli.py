@@ -47,7 +47,7 @@ def one_error_line(result) -> str:
 
 
 def test_the_commands_are_the_issues():
-    assert COMMANDS == ["all", "cost", "delete", "main", "outputs", "plan", "stack", "status"]
+    assert COMMANDS == ["all", "cost", "delete", "local", "main", "outputs", "plan", "stack", "status"]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)], ids=["group", *COMMANDS])
