@@ -10,7 +10,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
 
 .DEFAULT_GOAL := help
-.PHONY: help install templates check-templates test pytest lint security bench clean
+.PHONY: help install templates check-templates test pytest lint security bench cost demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ test: check-templates pytest lint security ## everything CI runs: drift, tests, 
 bench: $(STAMP) ## generation and deployer benchmarks (figures go in the README)
 	$(PY) bench/generate_bench.py
 	$(PY) bench/deploy_bench.py
+
+cost: $(STAMP) ## monthly cost of every environment from out/ (no AWS credentials needed)
+	$(PY) -m hana_cost --env all
+
+demo: $(STAMP) ## the dev deployment on the local AWS emulator: deploy, status, no-op re-run, delete (offline)
+	$(PY) -m deploy.emulator.demo
 
 clean: ## remove the virtualenvs and caches (out/ is committed and stays)
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache build *.egg-info

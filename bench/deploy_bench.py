@@ -2,7 +2,7 @@
 """Benchmark the deployer (figures go in the README; not a test).
 
 1. CLI start-up: `python -m deploy --help`, whole process (aim: under 0.3 s).
-2. `deploy all` and the no-op re-run on a local AWS API (moto's server, in this process):
+2. `deploy all` and the no-op re-run on the local AWS emulator (in this process):
    a. the real registry through the real CLI (`python -m deploy --endpoint-url ... all`), whole
       processes: what a user waits for;
    b. the four purpose-built test stacks (tests/deploy/templates.py) through the library.
@@ -71,22 +71,10 @@ def start_server() -> tuple[object, str, str]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.ERROR)  # "No Moto CloudFormation support for ..."
     warnings.filterwarnings("ignore", module="moto")
-    try:
-        from deploy import emulator  # type: ignore[attr-defined]  # issue #6
+    from deploy import emulator
 
-        server = emulator.start(port=0)  # pragma: no cover - when the emulator lands
-        return server, server.url, "the emulator"
-    except ImportError:
-        import pytest
-        from moto.server import ThreadedMotoServer
-
-        from tests.deploy.conftest import _patch_moto
-
-        _patch_moto(pytest.MonkeyPatch())
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        _, port = server.get_host_and_port()
-        return server, f"http://127.0.0.1:{port}", "moto 5.2.5 with the test shim"
+    server = emulator.start(port=0)
+    return server, server.url, "the local emulator (deploy/emulator)"
 
 
 def reset(url: str) -> None:

@@ -17,6 +17,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -89,7 +90,7 @@ class DeployGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:  # type: ignore[override]  # noqa: E501
-        argv = list(sys.argv[1:] if args is None else args)
+        argv = _hoist_local(list(sys.argv[1:] if args is None else args))
         debug = "--debug" in argv
         try:
             rv = super().main(
@@ -130,6 +131,15 @@ class DeployGroup(click.Group):
         return rv
 
 
+def _hoist_local(argv: list[str]) -> list[str]:
+    """`python -m deploy all --local` reads like the other flags of a command; `--local` is an
+    option of the group, so it is moved in front of the command name."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    if "--local" not in argv[:end]:
+        return argv
+    return ["--local", *[a for a in argv[:end] if a != "--local"], *argv[end:]]
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {' '.join(str(message).split())}", err=True)
     sys.exit(code)
@@ -153,10 +163,22 @@ pass_app = click.make_pass_decorator(App, ensure=True)
     envvar="AWS_ENDPOINT_URL",
     help="Send AWS calls here, e.g. a local emulator [default: $AWS_ENDPOINT_URL].",
 )
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Use the local AWS emulator (`python -m deploy local`) at $HANA_EMULATOR_URL or "
+    "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS. Also accepted after the command.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.pass_context
 def cli(
-    ctx: click.Context, env: str, profile: str | None, region: str | None, endpoint_url: str | None, debug: bool
+    ctx: click.Context,
+    env: str,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    debug: bool,
 ) -> None:
     """Deploy HANA's CloudFormation stacks (out/<env>/*.yaml) in dependency order.
 
@@ -171,14 +193,41 @@ def cli(
 
     if env not in config.ENVIRONMENTS:
         raise BadInput(f"unknown environment {env!r}; allowed: {', '.join(config.ENVIRONMENTS)}")
+    if local:
+        profile, endpoint_url = _local_mode(ctx)
     app = ctx.ensure_object(App)
     app.settings = Settings(
-        env=env, profile=profile or None, region=region, endpoint_url=endpoint_url or None, debug=debug
+        env=env,
+        profile=profile or None,
+        region=region,
+        endpoint_url=endpoint_url or None,
+        debug=debug,
+        emulator=local,
     )
     if debug:
         import logging
 
         logging.basicConfig(level=logging.INFO)
+
+
+def _local_mode(ctx: click.Context) -> tuple[None, str]:
+    """`--local`: the emulator's endpoint, no profile, and this process's AWS settings pointed at
+    the emulator only (see deploy/emulator/local.py). An explicit --profile or --endpoint-url
+    conflicts; the ones that come from $AWS_PROFILE / $AWS_ENDPOINT_URL are ignored."""
+    from click.core import ParameterSource
+
+    from .emulator import EmulatorError, local
+    from .errors import BadInput
+
+    for option in ("profile", "endpoint_url"):
+        if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
+            raise BadInput(f"--local cannot be combined with --{option.replace('_', '-')}")
+    try:
+        endpoint = local.url()
+    except EmulatorError as err:
+        raise BadInput(str(err)) from None
+    local.activate(endpoint)
+    return None, endpoint
 
 
 def _finish(report: Any, project: Any) -> None:
@@ -369,6 +418,63 @@ def main_stack(app: App, continue_rollback: bool) -> None:
             err=True,
         )
     _finish(report, project)
+
+
+@cli.command("local", short_help="Run the local AWS emulator in the foreground (Ctrl-C stops it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=4566, show_default=True, help="Port on 127.0.0.1.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Load the emulator's state from FILE if it exists, save it there on exit.",
+)
+def local_emulator(port: int, state: Path | None) -> None:
+    """An embedded AWS emulator on 127.0.0.1 (moto, with hana-infra's CloudFormation extensions):
+    every deploy command works against it with --local. State is in memory unless --state."""
+    from .emulator import EmulatorError, local
+    from .emulator.state import StateError
+    from .errors import DeployError
+
+    try:
+        local.serve(port=port, state=state, echo=lambda line: click.echo(line, err=True))
+    except (EmulatorError, StateError) as err:
+        raise DeployError(str(err)) from None
+
+
+@cli.command("cost", short_help="Monthly cost from the templates (no AWS credentials needed).")
+@click.option(
+    "--env",
+    "cost_env",
+    default=None,
+    metavar="all|" + "|".join(config.ENVIRONMENTS),
+    help="Environment(s) to price [default: the group's --env when given, else all].",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of tables.")
+@click.option("--compare", "with_compare", is_flag=True, help="What each savings switch in config.Savings saves.")
+@click.option("--refresh", is_flag=True, help="Current prices from the AWS Price List API (needs credentials).")
+@click.option("--assume", multiple=True, metavar="NAME=VALUE", help="Override a usage assumption (repeatable).")
+@click.pass_context
+def cost(
+    ctx: click.Context, cost_env: str | None, as_json: bool, with_compare: bool, refresh: bool, assume: tuple[str, ...]
+) -> None:
+    """The monthly AWS cost of an environment, priced from out/<env>/*.yaml and its config: the fixed
+    floor, usage lines under stated assumptions, the total at the autoscaling maximum, and the
+    spec's own estimate beside ours. Makes no AWS call (except --refresh). See hana_cost/."""
+    from click.core import ParameterSource
+
+    from hana_cost.cli import envs_for, run
+
+    settings = ctx.find_object(App).settings
+    if cost_env is None:
+        given = ctx.parent is not None and ctx.parent.get_parameter_source("env") is not ParameterSource.DEFAULT
+        cost_env = settings.env if given else "all"
+    run(
+        envs_for(cost_env),
+        as_json=as_json,
+        with_compare=with_compare,
+        refresh=refresh,
+        assume=assume,
+        profile=settings.profile,
+    )
 
 
 # --- day-to-day operations (issue #7): login, push, scale, restart, logs, secrets, exec, health ---

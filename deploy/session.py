@@ -43,6 +43,7 @@ class Settings:
     region: str | None = None
     endpoint_url: str | None = None
     debug: bool = False
+    emulator: bool = False  # --local: the local emulator, dummy credentials, no AWS config read
 
     def __post_init__(self) -> None:
         if self.endpoint_url is not None:
@@ -52,7 +53,7 @@ class Settings:
 
     @property
     def local(self) -> bool:
-        return self.endpoint_url is not None and urlparse(self.endpoint_url).hostname in _LOOPBACK
+        return self.emulator or (self.endpoint_url is not None and urlparse(self.endpoint_url).hostname in _LOOPBACK)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,10 @@ class Aws:
         import boto3
         import botocore.exceptions as bce
 
+        if self.settings.emulator:
+            from .emulator import local
+
+            return local.session(self.region)
         profile = self.settings.profile
         try:
             session = boto3.Session(profile_name=profile, region_name=self.region)
@@ -145,7 +150,7 @@ class Aws:
     def preflight(self, cfg: EnvConfig) -> Identity:
         """The identity, after refusing an account other than the one `cfg` pins."""
         ident = self.identity()
-        if cfg.account_id is not None and ident.account != cfg.account_id:
+        if cfg.account_id is not None and ident.account != cfg.account_id and not self.settings.emulator:
             who = f"profile {self.profile}" if self.profile else "your credentials"
             raise DeployError(
                 f"{who} signed in to account {ident.account}, but environment {cfg.name} lives in account "
@@ -192,7 +197,11 @@ class translate_credential_errors:  # noqa: N801 - used as a context manager, re
             ) from None
         if isinstance(exc, bce.EndpointConnectionError):
             if self.settings.endpoint_url:
-                hint = " is the local emulator running?" if self.settings.local else ""
+                hint = (
+                    " is the local emulator running? (start it with `python -m deploy local`)"
+                    if self.settings.local
+                    else ""
+                )
                 raise DeployError(f"cannot reach {self.settings.endpoint_url}:{hint}") from None
             raise DeployError(f"cannot reach AWS ({exc}): check the network and --region") from None
         if isinstance(exc, bce.ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED:

@@ -25,9 +25,13 @@
 - prod (config `Service.autoscaling`): Application Auto Scaling between the service's min and max
   tasks: api and ws track average CPU; workers track the agent-runs backlog per running task
   (`_scale_on_backlog` says why).
+- Cost switches (config `savings`, all off in dev and prod; `python -m deploy cost --compare`
+  prices them): ARM64 task definitions (`graviton`), the workers on FARGATE_SPOT
+  (`workers_spot`), every service at zero outside working hours through scheduled actions on its
+  scalable target (`schedule`), and the service log groups' class (`log_class`).
 
 What the application image must provide (one image, `<EcrRepositoryUri>:<ImageTag>`, for all three
-services; linux/amd64):
+services; linux/amd64, or linux/arm64 when config `savings.graviton` is on: `cfg.image_platform`):
 - an entrypoint that starts the role named in `HANA_SERVICE` (`api`, `ws` or `workers`): no
   command is overridden here, so the image decides how each role starts;
 - api and ws listen on `PORT` and answer `GET /health` with 200 once ready;
@@ -195,12 +199,15 @@ def build(cfg: EnvConfig) -> Template:
                 kms_key_arn=GetAtt(key, "Arn"),
             )
         )
+        if cfg.savings.log_class != "STANDARD":
+            # Choose it when the environment is created: changing a group's class replaces the group.
+            logs.LogGroupClass = cfg.savings.log_class
         task = stack.add(_task_definition(cfg, stack, svc, logs))
         service = stack.add(
             _service(cfg, stack, svc, cluster, task, target_groups.get(svc.name), [providers, rules.get(svc.name)])
         )
         services[svc.name] = service
-        if svc.autoscaling:
+        if svc.autoscaling or cfg.savings.schedule is not None:
             _autoscaling(cfg, stack, svc, cluster, service)
 
     stack.output("ClusterName", Ref(cluster), "ECS cluster name")
@@ -477,7 +484,11 @@ def _task_definition(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.Ta
         Memory=str(svc.memory),
         NetworkMode="awsvpc",
         RequiresCompatibilities=["FARGATE"],
-        RuntimePlatform=ecs.RuntimePlatform(OperatingSystemFamily="LINUX", CpuArchitecture="X86_64"),
+        # config savings.graviton: ARM64 (Graviton) is ~20% cheaper; `push` then builds linux/arm64
+        # (EnvConfig.image_platform).
+        RuntimePlatform=ecs.RuntimePlatform(
+            OperatingSystemFamily="LINUX", CpuArchitecture="ARM64" if cfg.savings.graviton else "X86_64"
+        ),
         ExecutionRoleArn=stack.input("TaskExecutionRoleArn"),
         TaskRoleArn=stack.input(f"{_TITLES[svc.name]}TaskRoleArn"),
         ContainerDefinitions=[_container(cfg, stack, svc, logs)],
@@ -490,6 +501,12 @@ def _service(cfg, stack, svc: Service, cluster, task, target_group, depends_on) 
     # The workers' queue, as a tag on the service and (propagated) its tasks: says in the console
     # what the service consumes, in every environment (autoscaling reads it too in prod).
     tags = {"Queue": stack.input("AgentRunsQueueName")} if svc.name == "workers" else {}
+    if svc.name == "workers" and cfg.savings.workers_spot:
+        # config savings.workers_spot: Spot tasks can be stopped with two minutes' notice; SIGTERM
+        # makes a worker abandon its run, which returns to the queue after the visibility timeout.
+        props["CapacityProviderStrategy"] = [
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE_SPOT", Weight=1)
+        ]
     if target_group is not None:
         props["LoadBalancers"] = [
             ecs.LoadBalancer(ContainerName=svc.name, ContainerPort=svc.port, TargetGroupArn=Ref(target_group))
@@ -536,11 +553,16 @@ def _autoscaling(cfg: EnvConfig, stack: Stack, svc: Service, cluster, service) -
             ServiceNamespace="ecs",
             ScalableDimension="ecs:service:DesiredCount",
             ResourceId=Sub(f"service/${{{cluster.title}}}/${{{service.title}.Name}}"),
-            MinCapacity=svc.min_tasks,
+            # Without autoscaling the target exists only for the working-hours schedule: its floor is
+            # 0 so registering it never starts tasks (an image may not exist yet); 08:00 does.
+            MinCapacity=svc.min_tasks if svc.autoscaling else 0,
             MaxCapacity=svc.max_tasks,
             # No RoleARN: Application Auto Scaling uses its ECS service-linked role.
+            **_working_hours(cfg, svc),
         )
     )
+    if not svc.autoscaling:
+        return
     if svc.name == "workers":
         config = _scale_on_backlog(stack, cluster, service)
         policy_name = naming.name(cfg, svc.name, "backlog")
@@ -563,6 +585,30 @@ def _autoscaling(cfg: EnvConfig, stack: Stack, svc: Service, cluster, service) -
             TargetTrackingScalingPolicyConfiguration=config,
         )
     )
+
+
+def _working_hours(cfg: EnvConfig, svc: Service) -> dict:
+    """config savings.schedule: at the start of working hours the service gets its task range
+    back; at the end its capacity becomes 0 (ECS scheduled scaling)."""
+    sch = cfg.savings.schedule
+    if sch is None:
+        return {}
+    aas = applicationautoscaling
+
+    def action(name: str, hour: int, low: int, high: int) -> aas.ScheduledAction:
+        return aas.ScheduledAction(
+            ScheduledActionName=naming.name(cfg, svc.name, name),
+            Schedule=f"cron(0 {hour} ? * {sch.days} *)",
+            Timezone=sch.timezone,
+            ScalableTargetAction=aas.ScalableTargetAction(MinCapacity=low, MaxCapacity=high),
+        )
+
+    return {
+        "ScheduledActions": [
+            action("start", sch.start_hour, svc.min_tasks, svc.max_tasks),
+            action("stop", sch.end_hour, 0, 0),
+        ]
+    }
 
 
 def _scale_on_backlog(

@@ -129,6 +129,9 @@ class Alarms:
     alb_5xx_count: int = 10
     alb_5xx_minutes: int = 5
     dlq_messages: int = 1  # >= 1
+    # Beside the spec's: ws and workers use the API's CPU/memory thresholds; these are ours.
+    unhealthy_hosts_minutes: int = 5  # a target failing health checks this long pages
+    rds_freeable_memory_mb: int = 256  # below this PostgreSQL starts to swap
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,39 @@ class Storage:
     ecr_untagged_expiry_days: int = 7  # untagged layers left by re-tagging `latest`
     noncurrent_version_expiry_days: int = 30  # how long an overwritten/deleted object can be restored
     access_log_retention_days: int = 90  # ALB and S3 access logs in the logs bucket
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Working hours: outside them ECS scheduled scaling sets every service's capacity to 0."""
+
+    days: str = "MON-FRI"  # cron day-of-week field
+    start_hour: int = 8  # services scale back up (to their minimum task count)
+    end_hour: int = 20  # services scale to zero
+    timezone: str = "UTC"  # IANA name (e.g. "Europe/Berlin"); Application Auto Scaling follows DST
+
+
+@dataclass(frozen=True)
+class Savings:
+    """Cost switches (`python -m deploy cost --compare` prices each one). All off by default, so
+    dev and prod stay exactly the spec's; `lean-dev` turns them on. Besides these, the config's
+    own `network.nat_gateways=1` (single NAT) and `log_retention_days` are savings levers too.
+
+    - graviton: Fargate tasks on ARM64 (Graviton), ~20% cheaper per vCPU and GB. The image must
+      be built for linux/arm64 (`push` does so when this is on).
+    - workers_spot: the workers service on FARGATE_SPOT (up to 70% cheaper). Spot tasks can be
+      stopped with two minutes' notice; an interrupted agent run returns to the SQS queue after
+      its visibility timeout and is retried. api and ws stay on on-demand Fargate.
+    - schedule: outside working hours every service scales to 0 (ECS scheduled scaling through
+      Application Auto Scaling). The first request after hours waits for `scale`, or 08:00.
+    - log_class: "INFREQUENT_ACCESS" halves log ingestion for the service log groups, but those
+      groups then have no Live Tail and no metric filters (Logs Insights still works).
+    """
+
+    graviton: bool = False
+    workers_spot: bool = False
+    schedule: Schedule | None = None
+    log_class: str = "STANDARD"
 
 
 @dataclass(frozen=True)
@@ -177,9 +213,19 @@ class EnvConfig:
     termination_protection: bool = False
     project: str = PROJECT
     region: str = REGION
+    savings: Savings = field(default_factory=Savings)
+    # A cost variant of another environment: the same capabilities (stacks, routing, security,
+    # alarms) at a lower price. The spec's intent tests run on dev and prod; a variant is tested
+    # against its base (tests/cost/test_lean_dev.py).
+    variant_of: str | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def image_platform(self) -> str:
+        """The platform `push` must build the image for: the task definitions' CPU architecture."""
+        return "linux/arm64" if self.savings.graviton else "linux/amd64"
 
     @property
     def https(self) -> bool:
@@ -229,6 +275,9 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
         _fail(n, "no services configured; allowed: api, ws and workers")
     for svc in cfg.services:
         _validate_service(n, svc)
+    _validate_savings(n, cfg.savings)
+    if cfg.variant_of is not None and cfg.variant_of == cfg.name:
+        _fail(n, "variant_of names the environment itself; allowed: another environment's name")
     for days in (cfg.log_retention_days, cfg.network.flow_log_retention_days):
         if days not in LOG_RETENTION_DAYS:
             _fail(n, f"log retention {days} days; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}")
@@ -288,6 +337,17 @@ def _validate_storage(n: str, st: Storage) -> None:
             _fail(n, f"{what} {days} days; allowed: 1-3650")
 
 
+def _validate_savings(n: str, sv: Savings) -> None:
+    if sv.log_class not in ("STANDARD", "INFREQUENT_ACCESS"):
+        _fail(n, f"log class {sv.log_class!r}; allowed: STANDARD, INFREQUENT_ACCESS")
+    sch = sv.schedule
+    if sch is not None:
+        if not 0 <= sch.start_hour < sch.end_hour <= 23:
+            _fail(n, f"schedule hours {sch.start_hour}-{sch.end_hour}; allowed: 0 <= start < end <= 23")
+        if not re.fullmatch(r"(SUN|MON|TUE|WED|THU|FRI|SAT)(-(SUN|MON|TUE|WED|THU|FRI|SAT))?", sch.days):
+            _fail(n, f"schedule days {sch.days!r}; allowed: a day or a range such as MON-FRI")
+
+
 def _validate_service(n: str, svc: Service) -> None:
     if svc.name not in ("api", "ws", "workers"):
         _fail(n, f"unknown service {svc.name!r}; allowed: api, ws, workers")
@@ -345,7 +405,24 @@ PROD = EnvConfig(
     termination_protection=True,
 )
 
-ENVIRONMENTS: dict[str, EnvConfig] = {c.name: c for c in (DEV, PROD)}
+# dev's capabilities for at most $150/month (`make cost`): every stack, route, security group,
+# secret, queue, alarm and the dashboard are dev's. What differs, and why it is safe for dev:
+# - db.t4g.micro / cache.t4g.micro (1 GB / 0.5 GB of memory): enough for a development database;
+# - ARM64 tasks, workers on Fargate Spot, services at zero outside Mon-Fri 08:00-20:00 (Savings);
+# - no interface endpoints: ECR, CloudWatch Logs and Secrets Manager are reached through the NAT
+#   (TLS, same security groups and IAM); image layers still come through the free S3 gateway
+#   endpoint. Four endpoints in two AZs cost $58.40 a month, more than the rest of the network.
+LEAN_DEV = EnvConfig(
+    name="lean-dev",
+    variant_of="dev",
+    network=Network(interface_endpoints=()),
+    database=Database(instance_class="db.t4g.micro"),
+    cache=Cache(node_type="cache.t4g.micro"),
+    services=_services(cpu=512, memory=1024, min_tasks=1, max_tasks=1, autoscaling=False),
+    savings=Savings(graviton=True, workers_spot=True, schedule=Schedule()),
+)
+
+ENVIRONMENTS: dict[str, EnvConfig] = {c.name: c for c in (DEV, PROD, LEAN_DEV)}
 
 
 def get(name: str) -> EnvConfig:

@@ -150,7 +150,7 @@ def build(cfg: EnvConfig) -> Template:
                 f"{service}-task",
                 "ecs-tasks",
                 f"what the {service} containers may do with AWS",
-                policies={**policies, "ecs-exec": _ecs_exec(), "deny-iam": _deny_iam()},
+                policies={**policies, "ecs-exec": _ecs_exec(cfg, service), "deny-iam": _deny_iam()},
             )
         )
         task_role_refs[service] = role
@@ -313,9 +313,13 @@ def _key_via(stack: Stack, key_arn: str, service: str, *actions, sid: str) -> aw
     )
 
 
-def _ecs_exec() -> aws.PolicyDocument:
+def _ecs_exec(cfg: EnvConfig, service: str) -> aws.PolicyDocument:
     """ECS Exec: the SSM agent in the task opens the session channels. The ssmmessages actions
-    have no resource types, so "*" is the only Resource the API accepts."""
+    have no resource types, so "*" is the only Resource the API accepts. The cluster logs exec
+    sessions (Logging DEFAULT) to the container's own log group, which the agent writes with the
+    task role: it looks the group up (DescribeLogGroups has no narrower resource than all groups
+    of the account and region) and writes only to this service's group."""
+    log_groups = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
     return _document(
         aws.Statement(
             Sid="EcsExecChannels",
@@ -327,7 +331,19 @@ def _ecs_exec() -> aws.PolicyDocument:
                 ssmmessages.OpenDataChannel,
             ],
             Resource=["*"],
-        )
+        ),
+        aws.Statement(
+            Sid="EcsExecFindLogGroup",
+            Effect=aws.Allow,
+            Action=[logs.DescribeLogGroups],
+            Resource=[Sub(f"{log_groups}*")],
+        ),
+        aws.Statement(
+            Sid="EcsExecSessionLogs",
+            Effect=aws.Allow,
+            Action=[logs.CreateLogStream, logs.DescribeLogStreams, logs.PutLogEvents],
+            Resource=[Sub(f"{log_groups}{naming.service_log_group(cfg, service)}:*")],
+        ),
     )
 
 

@@ -77,3 +77,8 @@ def queue_name(cfg: EnvConfig, queue: str, fifo: bool) -> str:
 def tags(cfg: EnvConfig, stack: str, **extra: str) -> Tags:
     """The tags every taggable resource carries (also set on the stack by the deployer)."""
     return Tags(Project=cfg.project, Environment=cfg.name, Stack=stack, ManagedBy="hana-infra", **extra)
+
+
+def waf_log_group(cfg: EnvConfig) -> str:
+    """`aws-waf-logs-hana-dev`: WAF delivers only to log groups whose name starts with `aws-waf-logs-`."""
+    return f"aws-waf-logs-{prefix(cfg)}"

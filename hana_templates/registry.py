@@ -16,13 +16,13 @@ from types import ModuleType
 
 from troposphere import Template
 
-from . import compute, database, iam, messaging, network, secrets, storage
+from . import compute, database, iam, messaging, network, observability, secrets, storage, waf
 from .config import EnvConfig
 from .errors import ContractError
 from .spec import StackSpec
 
 # One module per stack. Adding a stack = writing its module and listing it here.
-_MODULES: tuple[ModuleType, ...] = (network, storage, secrets, messaging, iam, database, compute)
+_MODULES: tuple[ModuleType, ...] = (network, storage, secrets, messaging, iam, database, compute, waf, observability)
 
 STACKS: dict[str, StackSpec] = {m.SPEC.name: m.SPEC for m in _MODULES}
 BUILDERS: dict[str, Callable[[EnvConfig], Template]] = {m.SPEC.name: m.build for m in _MODULES}

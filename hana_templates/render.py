@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from troposphere import Template
 
-from . import registry
+from . import main, registry
 from .config import EnvConfig
 from .errors import TemplateLimitError
 
@@ -42,10 +42,14 @@ def check_limits(stack: str, template: Template, body: str) -> None:
 
 
 def render_environment(cfg: EnvConfig) -> dict[str, str]:
-    """`{file name: YAML body}` for every stack of `cfg`, limits checked."""
+    """`{file name: YAML body}` for every stack of `cfg`, then `main.yaml`, the nested master
+    built from those very bodies; limits checked."""
     bodies: dict[str, str] = {}
     for name, template in registry.build(cfg).items():
         body = render(template)
         check_limits(name, template, body)
-        bodies[f"{name}.yaml"] = body
-    return bodies
+        bodies[name] = body
+    master = main.build(cfg, bodies)
+    master_body = render(master)
+    check_limits("main", master, master_body)
+    return {**{f"{name}.yaml": body for name, body in bodies.items()}, "main.yaml": master_body}

@@ -45,7 +45,8 @@ def test_check_lists_missing_and_stale_files_and_writes_nothing(tmp_path):
 def test_unknown_environment_is_one_line_and_exit_2():
     result = _generate("--env", "staging", "--check")
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: unknown environment 'staging'; allowed: dev, prod"
+    allowed = ", ".join(config.ENVIRONMENTS)
+    assert result.stderr.strip() == f"error: unknown environment 'staging'; allowed: {allowed}"
 
 
 def test_templates_are_long_form_yaml():

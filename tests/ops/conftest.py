@@ -1,16 +1,11 @@
-"""Fixtures of the operations tests: moto on 127.0.0.1, isolated AWS settings, an empty PATH for
-fake executables, and the small storage/compute project (tests/ops/templates.py).
-
-The moto server here is a plain one (no test shims): these tests create stacks with
-create_stack (which moto gives outputs) and only the push rollout goes through a change set.
+"""Fixtures of the operations tests: the local emulator (deploy/emulator: moto on 127.0.0.1 with
+hana-infra's CloudFormation extensions), isolated AWS settings, a loopback-only network guard,
+an empty PATH for fake executables, and the small storage/compute project (tests/ops/templates.py).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import socket
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from deploy import emulator
 from deploy.cfn import Timing
 from deploy.cli import App
 from deploy.ops import Ops
@@ -46,24 +42,17 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    _, port = server.get_host_and_port()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def emulator_server() -> Iterator[emulator.Emulator]:
+    with emulator.start() as server:
+        yield server
 
 
 @pytest.fixture
-def moto(moto_url: str) -> str:
-    """moto's URL, every backend reset (backends are shared by every server in this process)."""
-    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST", data=b"")
-    with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310 - loopback
-        assert json.load(reply) == {"status": "ok"}
-    return moto_url
+def moto(emulator_server: emulator.Emulator) -> str:
+    """The local emulator's URL (moto with hana-infra's extensions), every backend reset: they are
+    shared by every server in this process."""
+    emulator_server.reset()
+    return emulator_server.url
 
 
 class AwsAt(Aws):

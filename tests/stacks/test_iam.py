@@ -16,7 +16,21 @@ STAR_RESOURCE_ALLOWED = {
     "ssmmessages:OpenControlChannel": "ECS Exec; ssmmessages defines no resource types",
     "ssmmessages:OpenDataChannel": "ECS Exec; ssmmessages defines no resource types",
 }
-ECS_EXEC = {(action, "*") for action in STAR_RESOURCE_ALLOWED if action.startswith("ssmmessages:")}
+ECS_EXEC_CHANNELS = {(action, "*") for action in STAR_RESOURCE_ALLOWED if action.startswith("ssmmessages:")}
+LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+
+
+def ecs_exec(service: str, env: str) -> set:
+    """ECS Exec: session channels, plus session logs into the service's own log group (cluster Logging DEFAULT)."""
+    own_group = f"{LOG_GROUPS}/ecs/hana-{env}/{service}:*"
+    return {
+        *ECS_EXEC_CHANNELS,
+        ("logs:DescribeLogGroups", f"{LOG_GROUPS}*"),
+        ("logs:CreateLogStream", own_group),
+        ("logs:DescribeLogStreams", own_group),
+        ("logs:PutLogEvents", own_group),
+    }
+
 
 # CONTRACTS.md: the secrets each service's containers get.
 SECRETS_PER_SERVICE = {
@@ -58,10 +72,9 @@ TASK_ROLE_ALLOWS = {
         ("kms:GenerateDataKey", "MessagingKmsKeyArn"),
         ("kms:Decrypt", "MessagingKmsKeyArn"),
         *MEDIA,
-        *ECS_EXEC,
     },
     # ws: realtime fan-out through Redis pub/sub; DB and Redis passwords come from the execution role.
-    "WsTaskRole": ECS_EXEC,
+    "WsTaskRole": set(),
     "WorkersTaskRole": {
         ("sqs:ReceiveMessage", "AgentRunsQueueArn"),
         ("sqs:DeleteMessage", "AgentRunsQueueArn"),
@@ -71,7 +84,6 @@ TASK_ROLE_ALLOWS = {
         ("kms:GenerateDataKey", "MessagingKmsKeyArn"),
         ("kms:Decrypt", "MessagingKmsKeyArn"),
         *MEDIA,
-        *ECS_EXEC,
     },
 }
 
@@ -152,7 +164,8 @@ def test_star_resources_only_on_actions_that_have_no_resource_level_permissions(
 
 @pytest.mark.parametrize("logical_id", sorted(TASK_ROLE_ALLOWS))
 def test_each_task_role_allows_exactly_what_its_service_does(env, logical_id):
-    assert _allows(_roles(env)[logical_id]) == TASK_ROLE_ALLOWS[logical_id]
+    service = logical_id.removesuffix("TaskRole").lower()
+    assert _allows(_roles(env)[logical_id]) == TASK_ROLE_ALLOWS[logical_id] | ecs_exec(service, env)
 
 
 @pytest.mark.parametrize("logical_id", sorted(TASK_ROLE_ALLOWS))

@@ -1,0 +1,3 @@
+from hana_cost.cli import main
+
+main()

@@ -1,0 +1,41 @@
+"""`cost --compare`: each savings switch priced from the templates the switched config generates."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hana_cost.cli import cost
+from hana_cost.compare import SWITCHES, compare
+from hana_templates import config
+
+
+def _results(env):
+    return {s.name: s for s in compare(config.get(env)).switches}
+
+
+def test_single_nat_saves_one_gateway_and_its_address_in_prod():
+    single = _results("prod")["single_nat"]
+    assert single.saving == pytest.approx(730 * 0.045 + 730 * 0.005)  # 32.85 + 3.65 = 36.50
+
+
+def test_switches_that_do_not_apply_say_why():
+    dev, prod, lean = _results("dev"), _results("prod"), _results("lean-dev")
+    assert dev["single_nat"].not_applicable == "already one NAT"
+    assert prod["schedule"].not_applicable == "not for prod"
+    assert lean["graviton"].not_applicable == "already on"
+    assert lean["schedule"].not_applicable == "already on"
+
+
+def test_every_switch_is_documented():
+    for switch in SWITCHES:
+        assert switch.note and switch.change, switch.name
+
+
+def test_compare_prints_the_table_and_leaves_out_alone():
+    out = Path(__file__).resolve().parents[2] / "out"
+    before = {p: p.read_bytes() for p in out.glob("*/*.yaml")}
+    result = CliRunner().invoke(cost, ["--env", "prod", "--compare"])
+    assert result.exit_code == 0, result.output
+    assert "Savings switches for prod" in result.output and "single_nat" in result.output
+    assert before == {p: p.read_bytes() for p in out.glob("*/*.yaml")}
