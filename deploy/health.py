@@ -2,7 +2,8 @@
 
 The URL is the compute stack's `ServiceUrl` output (`https://<domain>` with a domain, otherwise
 `http://<ALB DNS name>`), falling back to `http://<AlbDnsName>`, plus `/health`: the path the ALB
-routes to the api service (compute.ROUTES). Nothing else is ever called: redirects are reported,
+routes to the api service (compute.ROUTES). The compute stack is `hana-<env>-compute`, or the
+`Compute` child of the nested deployment `hana-<env>`. Nothing else is ever called: redirects are reported,
 not followed, and proxies from the environment are not used. Against the local emulator the
 load balancer is a name without a server behind it, so only a loopback URL is called there.
 
@@ -49,32 +50,55 @@ class Probe:
         return f"GET {self.url}: {self.status} {self.reason} in {took}{body}"
 
 
-def health_url(ops: Ops, compute_stack: str, local: bool) -> str:
-    """`<ServiceUrl>/health` from the compute stack's outputs."""
-    from botocore.exceptions import ClientError
-
-    try:
-        stacks = ops.client("cloudformation").describe_stacks(StackName=compute_stack)["Stacks"]
-    except ClientError as err:
-        if "does not exist" in str(err):
-            raise DeployError(
-                f"{compute_stack} is not deployed, so there is no load balancer to call: `{ops.command} stack compute`"
-            ) from None
-        raise
-    outputs = outputs_of(stacks[0] if stacks else None)
+def health_url(ops: Ops, compute_stack: str, main_stack: str, local: bool) -> str:
+    """`<ServiceUrl>/health` from the compute stack's outputs: the separate stack `compute_stack`,
+    or the `Compute` child of the nested deployment `main_stack`."""
+    name, outputs = _compute_outputs(ops, compute_stack, main_stack)
     base = outputs.get("ServiceUrl") or (f"http://{outputs['AlbDnsName']}" if outputs.get("AlbDnsName") else None)
     if not base:
-        raise DeployError(f"{compute_stack} has no ServiceUrl or AlbDnsName output: redeploy it")
+        raise DeployError(f"{name} has no ServiceUrl or AlbDnsName output: redeploy it")
     url = base.rstrip("/") + PATH
     if urlparse(url).scheme not in ("http", "https"):
-        raise DeployError(f"{compute_stack}'s ServiceUrl {base!r} is not an http(s) URL")
+        raise DeployError(f"{name}'s ServiceUrl {base!r} is not an http(s) URL")
     host = urlparse(url).hostname or ""
     if local and host not in _LOOPBACK:
         raise BadInput(
             f"the emulator's load balancer {host} serves no traffic: `health` calls only the URL in "
-            f"{compute_stack}'s outputs, so run it against AWS"
+            f"{name}'s outputs, so run it against AWS"
         )
     return url
+
+
+def _compute_outputs(ops: Ops, compute_stack: str, main_stack: str) -> tuple[str, dict[str, str]]:
+    from botocore.exceptions import ClientError
+
+    from hana_templates.main import logical_id
+
+    cfn = ops.client("cloudformation")
+
+    def describe(name: str) -> dict[str, Any] | None:
+        try:
+            stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+        except ClientError as err:
+            if "does not exist" in str(err):
+                return None
+            raise
+        return stacks[0] if stacks else None
+
+    stack = describe(compute_stack)
+    if stack is None:
+        try:
+            child = cfn.describe_stack_resource(StackName=main_stack, LogicalResourceId=logical_id("compute"))
+        except ClientError as err:
+            if "does not exist" not in str(err):
+                raise
+        else:
+            stack = describe(child["StackResourceDetail"]["PhysicalResourceId"])
+    if stack is None:
+        raise DeployError(
+            f"{compute_stack} is not deployed, so there is no load balancer to call: `{ops.command} stack compute`"
+        )
+    return stack["StackName"], outputs_of(stack)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -446,7 +446,8 @@ def health(app: App, repeat: int, timeout: float) -> None:
     project = app.project()
     with _aws_errors(app):
         ops = _ops(app, announce=False)
-        url = check.health_url(ops, project.stack_name("compute"), app.settings.local or ops.settings.local)
+        local = app.settings.local or ops.settings.local
+        url = check.health_url(ops, project.stack_name("compute"), project.stack_name("main"), local)
     probes = []
     for _ in range(repeat):
         probes.append(check.probe(url, timeout))

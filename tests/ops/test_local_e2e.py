@@ -141,3 +141,11 @@ def test_the_rollout_reaches_the_task_definitions(run, emulator_server, fake_bin
     service = ecs.describe_services(cluster="hana-dev", services=["hana-dev-api"])["services"][0]
     task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
     assert task["containerDefinitions"][0]["image"].endswith("/hana-dev/api:rc1")
+
+
+def test_health_finds_the_compute_stack_of_a_nested_deployment(run):
+    assert run("main").code == 0
+    health = run("health")
+    assert health.code == 2
+    assert health.stderr.strip().startswith("error: the emulator's load balancer hana-dev-alb-")
+    assert "calls only the URL in hana-dev-Compute-" in health.stderr

@@ -4,6 +4,7 @@ repository as the build context, and the rollout through the deployer on moto's 
 from __future__ import annotations
 
 import base64
+import logging
 import subprocess
 
 import pytest
@@ -69,7 +70,8 @@ def ecr_tags(url: str) -> dict[str, str]:
     return {tag: i["imageDigest"] for i in images for tag in i.get("imageTags", [])}
 
 
-def test_push_builds_logs_in_through_stdin_pushes_and_rolls_out(docker, context, project, moto):
+def test_push_builds_logs_in_through_stdin_pushes_and_rolls_out(docker, context, project, moto, caplog):
+    caplog.set_level(logging.INFO)  # what --debug shows
     sha = git(context, "rev-parse", "HEAD")[:12]
     uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hana-dev/api"
     result = invoke(["push", "--context", str(context)], aws_app(project, moto))
@@ -98,6 +100,7 @@ def test_push_builds_logs_in_through_stdin_pushes_and_rolls_out(docker, context,
     assert login["stdin"] == password
     assert all(password not in " ".join(a) for a in argv)
     assert password not in result.output
+    assert password not in caplog.text and "docker login --username AWS --password-stdin" in caplog.text
     assert argv[3:] == [["push", f"{uri}:{sha}"], ["push", f"{uri}:latest"]]
 
     assert set(ecr_tags(moto)) == {sha, "latest"}

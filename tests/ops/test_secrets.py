@@ -5,6 +5,7 @@ the generated secrets' guard."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from click.testing import CliRunner
@@ -54,7 +55,8 @@ def invoke(args, app, input=None):  # noqa: A002
     return CliRunner().invoke(cli, args, obj=app, input=input)
 
 
-def test_list_shows_states_and_readers_never_values(app, moto):
+def test_list_shows_states_and_readers_never_values(app, moto, caplog):
+    caplog.set_level(logging.INFO)  # what --debug shows
     sm = session().client("secretsmanager", endpoint_url=moto)
     sm.put_secret_value(SecretId="hana/dev/openai-api-key", SecretString=json.dumps({"api_key": OPENAI}))
     sm.create_secret(Name="hana/dev/someone-elses")
@@ -80,7 +82,7 @@ def test_list_shows_states_and_readers_never_values(app, moto):
         assert rows[f"hana/dev/{key}"][2] == ", ".join(readers)
     assert rows["hana/dev/anthropic-api-key"][1].endswith(" UTC")
     for value in (OPENAI, "p" * 32, "t" * 64, "s" * 64, "g" * 64, "hana_admin"):
-        assert value not in result.output
+        assert value not in result.output and value not in caplog.text
     assert (
         "anthropic-api-key (required) has no value yet: `python -m deploy --env dev secrets set anthropic-api-key`"
         in (result.stdout)
