@@ -18,10 +18,12 @@ function), passing only TemplateBucket: the two cannot disagree. A caller that s
 uploads with `object_keys(bodies, prefix)` and passes the same TemplatePrefix. Content-addressed
 keys let environments share one bucket: the same key always holds the same bytes.
 
-Every nested stack is `DeletionPolicy: Retain` and `UpdateReplacePolicy: Retain`: deleting the
-master (or a refactoring that renames a child's logical ID) must never cascade into deleting
-a child and whatever it holds. Tearing an environment down is an explicit delete of the child
-stacks, in reverse dependency order, after the master.
+Every nested stack is `DeletionPolicy: Delete` and `UpdateReplacePolicy: Delete`, on purpose:
+the data guarantee lives one level down, where every stateful resource of every child carries
+Retain or Snapshot (tests/test_lifecycle.py), so deleting the master deletes the child stacks in
+reverse dependency order and keeps every bucket, secret, queue, repository, log group, key and
+final database snapshot. Retaining the nested stacks instead would leave nine orphaned
+`hana-<env>-<Child>-<suffix>` stacks behind that no command of ours knows to delete.
 
 Exported: build(cfg, bodies), object_key(stack, body, prefix), object_keys(bodies, prefix),
 logical_id(stack), PARAMETERS (the master's own parameters).
@@ -37,7 +39,6 @@ from troposphere import GetAtt, Parameter, Ref, Sub, Template, cloudformation
 
 from . import naming, registry
 from .config import EnvConfig
-from .constructs import retain
 from .errors import ContractError
 from .spec import DeployParameter, StackSpec
 
@@ -109,7 +110,9 @@ def build(cfg: EnvConfig, bodies: Mapping[str, str], stacks: dict[str, StackSpec
         )
         if parameters:
             props["Parameters"] = dict(sorted(parameters.items()))
-        t.add_resource(retain(cloudformation.Stack(logical_id(name), **props)))
+        child = cloudformation.Stack(logical_id(name), **props)
+        child.DeletionPolicy = child.UpdateReplacePolicy = "Delete"  # see the module docstring
+        t.add_resource(child)
     return t
 
 

@@ -107,9 +107,11 @@ def test_urls_are_built_from_the_bucket_and_prefix_parameters(env):
         _key(resource)
 
 
-def test_nested_stacks_are_retained_so_deleting_the_master_deletes_no_data(env):
+def test_deleting_the_master_deletes_its_children_whose_stateful_resources_are_kept(env):
+    """Nested stacks go with the master (no orphaned child stacks); the data stays because every
+    stateful resource inside the children is Retain/Snapshot (tests/test_lifecycle.py)."""
     for logical_id, resource in _nested(_master(env)).items():
-        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", logical_id
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Delete", logical_id
 
 
 def test_master_parameters_are_the_template_location_and_the_deploy_parameters(env):

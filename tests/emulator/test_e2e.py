@@ -278,6 +278,9 @@ def test_main_deploys_the_nested_stack(deploy, emu, cfg):
     assert len(children) == len(registry.STACKS)
     assert all(s["StackStatus"] == "CREATE_COMPLETE" for s in children)
     assert deploy("--env", cfg.name, "main").code == 0  # and again: nothing to do
+    if not cfg.database.deletion_protection:  # prod's database refuses deletion, as in AWS
+        assert deploy("--env", cfg.name, "delete", "--yes").code == 0
+        assert _stacks(cfn) == {}  # the child stacks went with the master: nothing orphaned
 
 
 def test_a_failing_resource_rolls_back_and_is_reported(deploy, emu, cfg):
