@@ -7,7 +7,8 @@
 2. AWS checks: the repository `hana-<env>/api` exists (storage stack), and for the rollout, the
    compute stack is deployed from exactly the template in out/<env>/compute.yaml, so the rollout
    changes the image and nothing else.
-3. `docker build --platform linux/amd64` (the task definitions run X86_64) tagged `<tag>` and
+3. `docker build --platform <cfg.image_platform>` (linux/amd64, or linux/arm64 when the
+   environment's Graviton switch makes the task definitions ARM64) tagged `<tag>` and
    `latest`; ECR login with a token from boto3 (GetAuthorizationToken) piped to
    `docker login --password-stdin`, never on a command line or in a log; `docker push` of both tags.
 4. Rollout (unless --no-rollout): the compute stack's `ImageTag` parameter through the deployer.
@@ -45,7 +46,6 @@ from .errors import BadInput, DeployError
 from .external import DOCKER, GIT, run
 from .ops import Ops
 
-PLATFORM = "linux/amd64"  # compute's task definitions: RuntimePlatform LINUX / X86_64
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -187,7 +187,8 @@ def _stream(args: list[str], emit: Callable[[str], None]) -> tuple[int, list[str
 
 
 def build(ops: Ops, docker: str, spec: BuildSpec, repo: Repository) -> None:
-    args = [docker, "build", "--platform", PLATFORM, "--file", str(spec.dockerfile)]
+    # The task definitions' CPU architecture (config.EnvConfig.image_platform), not this machine's.
+    args = [docker, "build", "--platform", ops.cfg.image_platform, "--file", str(spec.dockerfile)]
     args += ["--tag", f"{repo.uri}:{spec.tag}", "--tag", f"{repo.uri}:latest"]
     if spec.revision:
         args += ["--label", f"org.opencontainers.image.revision={spec.revision}"]

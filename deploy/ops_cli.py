@@ -125,7 +125,7 @@ def login(app: App, no_browser: bool, device_flow: bool) -> None:
 @click.option("--no-rollout", is_flag=True, help="Push only: the services keep running their current image.")
 @pass_app
 def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rollout: bool) -> None:
-    """Build the application image (linux/amd64), tag it with the git commit and `latest`, log in
+    """Build the application image (for the tasks' platform), tag it with the git commit and `latest`, log in
     to ECR (token through stdin only), push both tags, then roll the services onto the new tag by
     updating the compute stack's ImageTag parameter and wait until they are stable.
 

@@ -196,6 +196,17 @@ def test_without_compute_the_image_waits_for_the_first_deploy(docker, context, t
     )
 
 
+def test_an_environment_on_graviton_gets_an_arm64_image(docker, context, tmp_path, moto):
+    project = make_project(tmp_path / "infra", "lean-dev")
+    assert project.cfg.savings.graviton  # lean-dev runs ARM64 tasks
+    cfn = session().client("cloudformation", endpoint_url=moto)
+    cfn.create_stack(StackName="hana-lean-dev-storage", TemplateBody=project.body("storage"))
+    result = invoke(["--env", "lean-dev", "push", "--context", str(context)], aws_app(project, moto))
+    assert result.exit_code == 0, result.output
+    build = next(a for a in docker.argv("docker") if a[0] == "build")
+    assert build[1:3] == ["--platform", "linux/arm64"]
+
+
 def test_without_the_repository_push_says_to_deploy_storage(docker, context, tmp_path, moto):
     project = make_project(tmp_path / "infra", "dev")
     result = invoke(["push", "--context", str(context)], aws_app(project, moto))
