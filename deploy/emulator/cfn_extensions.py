@@ -31,9 +31,16 @@ Stack engine (replaces moto's create/execute/update/delete; moto never failed or
 - Parameters: a Number (List<Number>, CommaDelimitedList) parameter left at its Default is
   typed like a passed one (moto kept the string; ECS then failed with a TypeError). In
   describe_stacks values are reported as passed (moto: a Python list repr) and NoEcho as ****.
-- Change sets: parameters are validated at CreateChangeSet (missing or unknown ones); a
-  parameter-only change lists the resources using it as Modify; every Modify carries Replacement
-  and per-property Details (RequiresRecreation from the createOnlyProperties of the resource
+- Change sets and updates: a resource is Modify when its definition changes or when a parameter
+  it uses changes value, through Ref, a `${P}` variable of Fn::Sub (string or list form), a value
+  of Fn::Sub's map, a condition (Fn::If) or a mapping; defaults count (moto compared `Ref`s only,
+  and the passed values with the old ones, so a parameter used inside Fn::Sub, such as compute's
+  ImageTag, changed nothing, and a default passed again looked like a change). A resource
+  referring to one that is (or may be) replaced is Modify too, Evaluation Dynamic; the execution
+  updates it when a Ref or attribute it reads did change (an ECS service follows its task
+  definition's new revision). Parameters are validated at CreateChangeSet (missing or unknown
+  ones); every Modify carries Replacement and per-property Details (ChangeSource and
+  CausingEntity; RequiresRecreation from the createOnlyProperties of the resource
   schemas cfn-lint ships); lookups by name are scoped to the StackName given (moto matched any
   stack's change set of that name, which breaks parallel deploys using one name); executing one
   that is not AVAILABLE raises InvalidChangeSetStatus; after an execution the stack's change sets
@@ -100,7 +107,8 @@ moto's own models, fixed (cfn_models.py)
   DBParameterGroup: DBParameterGroupName honoured, parameter changes applied.
 - S3 Bucket: VersioningConfiguration, PublicAccessBlockConfiguration, OwnershipControls,
   LoggingConfiguration and LifecycleConfiguration applied (moto dropped them). ECR Repository:
-  ImageScanningConfiguration and LifecyclePolicy applied. KMS Key: CloudFormation's Tags shape
+  ImageScanningConfiguration and LifecyclePolicy applied. ECS TaskDefinition: an update registers
+  a complete new revision (moto's lost the containers' `image`). KMS Key: CloudFormation's Tags shape
   (moto failed with KeyError), policy stored as JSON, in-place updates. LogGroup: RetentionInDays
   updates. ElastiCache: NumCacheClusters honoured (moto made one node).
 
@@ -133,6 +141,7 @@ the emulator)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -280,25 +289,56 @@ def check_capabilities(template: dict[str, Any], capabilities: Iterable[str] | N
 _SUB_VAR = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
-def references(node: Any) -> set[str]:
-    """Logical names a template fragment refers to (Ref, Fn::GetAtt, Fn::Sub variables)."""
-    found: set[str] = set()
+def reference_targets(node: Any) -> set[tuple[str, str | None]]:
+    """What a template fragment refers to, as (logical name, attribute): Ref X and `${X}` give
+    (X, None), Fn::GetAtt X.A and `${X.A}` give (X, "A"). A Fn::Sub variable defined in its own
+    map is not a reference (the map's values are walked like any other fragment)."""
+    found: set[tuple[str, str | None]] = set()
 
     def walk(n: Any) -> None:
         if isinstance(n, dict):
             for key, value in n.items():
                 if key == "Ref" and isinstance(value, str):
-                    found.add(value)
+                    found.add((value, None))
                 elif key == "Fn::GetAtt":
                     if isinstance(value, list) and value and isinstance(value[0], str):
-                        found.add(value[0])
+                        found.add((value[0], str(value[1]) if len(value) > 1 else None))
                     elif isinstance(value, str):
-                        found.add(value.split(".")[0])
+                        name, _, attribute = value.partition(".")
+                        found.add((name, attribute or None))
                 elif key == "Fn::Sub":
                     text = value[0] if isinstance(value, list) and value else value
-                    local = set(value[1]) if isinstance(value, list) and len(value) > 1 else set()
+                    local = value[1] if isinstance(value, list) and len(value) > 1 else {}
                     if isinstance(text, str):
-                        found.update(v.split(".")[0] for v in _SUB_VAR.findall(text) if v.split(".")[0] not in local)
+                        for variable in _SUB_VAR.findall(text):
+                            name, _, attribute = variable.partition(".")
+                            if not (isinstance(local, dict) and name in local):
+                                found.add((name, attribute or None))
+                walk(value)
+        elif isinstance(n, list):
+            for item in n:
+                walk(item)
+
+    walk(node)
+    return found
+
+
+def references(node: Any) -> set[str]:
+    """Logical names a template fragment refers to (Ref, Fn::GetAtt, Fn::Sub variables)."""
+    return {name for name, _ in reference_targets(node)}
+
+
+def conditions_used(node: Any) -> set[str]:
+    """Condition names a fragment evaluates (Fn::If, and {Condition: X} inside condition bodies)."""
+    found: set[str] = set()
+
+    def walk(n: Any) -> None:
+        if isinstance(n, dict):
+            for key, value in n.items():
+                if key == "Fn::If" and isinstance(value, list) and value and isinstance(value[0], str):
+                    found.add(value[0])
+                elif key == "Condition" and isinstance(value, str):
+                    found.add(value)
                 walk(value)
         elif isinstance(n, list):
             for item in n:
@@ -579,7 +619,7 @@ def _apply_template(backend: Any, stack: Any, template: str, parameters: dict[st
     old_order = dependency_order({"Resources": old_bodies})
     new_dict = stack.parse_template(template)
     _check_supported(new_dict)
-    diff = rm.build_resource_diff(new_dict, parameters)
+    plan = plan_update(rm, new_dict, parameters)
     stack.template = template
     stack.template_dict = new_dict
     stack.parameters = dict(parameters)
@@ -592,7 +632,9 @@ def _apply_template(backend: Any, stack: Any, template: str, parameters: dict[st
     rm.load_conditions()
     rm._resource_json_map = new_dict.get("Resources") or {}
     bodies = rm._resource_json_map
-    adds, modifies = set(diff["Add"]), set(diff["Modify"])
+    adds = set(plan.add)
+    read = _referenced_attributes(bodies)
+    moved: dict[str, set[str | None]] = {}  # resources updated here: the references of them that changed
     for logical in dependency_order(new_dict):
         body = bodies[logical]
         rtype = body.get("Type", "")
@@ -602,8 +644,9 @@ def _apply_template(backend: Any, stack: Any, template: str, parameters: dict[st
             if rm._parsed_resources.get(logical) is None:
                 _create_one(stack, logical, body)
             continue
-        if logical not in modifies:
+        if logical not in plan.static and not _reads_moved(body, moved):
             continue
+        before = _reference_values(rm._parsed_resources.get(logical), read.get(logical, set()))
         old_physical = _physical_id(rm._parsed_resources.get(logical))
         resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical=old_physical)
         try:
@@ -617,11 +660,43 @@ def _apply_template(backend: Any, stack: Any, template: str, parameters: dict[st
         if changed is not None:  # None: moto cannot update this type; the old resource stays
             rm._parsed_resources[logical] = changed
         resource_event(stack, logical, rtype, "UPDATE_COMPLETE", physical=_physical_id(rm._parsed_resources[logical]))
+        after = _reference_values(rm._parsed_resources[logical], read.get(logical, set()))
+        if any(before[key] != after[key] for key in before):
+            moved[logical] = {key for key in before if before[key] != after[key]}
     _finish_outputs(backend, stack)
     removed = [n for n in reversed(old_order) if n not in bodies and rm._parsed_resources.get(n) is not None]
     if removed:
         stack_event(stack, f"{_phase(stack)}_COMPLETE_CLEANUP_IN_PROGRESS")
         _delete_many(stack, old_bodies, removed)  # failures in cleanup do not fail the update (as AWS)
+
+
+def _referenced_attributes(bodies: dict[str, Any]) -> dict[str, set[str | None]]:
+    """For each resource, what the template reads of it: its Ref (None) and GetAtt attributes."""
+    read: dict[str, set[str | None]] = {}
+    for body in bodies.values():
+        for name, attribute in reference_targets(body or {}):
+            read.setdefault(name, set()).add(attribute)
+    return read
+
+
+def _reference_values(instance: Any, keys: set[str | None]) -> dict[str | None, Any]:
+    """The current value of each Ref (None) / attribute of `instance` in `keys`."""
+    values: dict[str | None, Any] = {}
+    for key in keys:
+        if key is None:
+            values[key] = getattr(instance, "physical_resource_id", instance)
+            continue
+        try:
+            values[key] = instance.get_cfn_attribute(key)
+        except Exception as err:  # unknown before and after: unchanged
+            values[key] = f"<{type(err).__name__}>"
+    return values
+
+
+def _reads_moved(body: dict[str, Any], moved: dict[str, set[str | None]]) -> bool:
+    """Whether `body` reads a Ref or attribute that this update changed (a dependent of a
+    replaced resource, such as an ECS service of a task definition that got a new revision)."""
+    return any(name in moved and attribute in moved[name] for name, attribute in reference_targets(body))
 
 
 def _phase(stack: Any) -> str:
@@ -912,8 +987,12 @@ class InvalidChangeSetStatus(CloudFormationError):
 
 def parameter_strings(stack: Any) -> dict[str, str]:
     """Parameter values as CloudFormation reports them: as passed, defaults filled in."""
-    declared = (stack.template_dict or {}).get("Parameters") or {}
-    given = stack.parameters or {}
+    return parameter_values(stack.template_dict or {}, stack.parameters or {})
+
+
+def parameter_values(template: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    """The value of every parameter `template` declares, from `given` or its Default, as text."""
+    declared = template.get("Parameters") or {}
     values: dict[str, str] = {}
     for name, slot in declared.items():
         value = given.get(name, (slot or {}).get("Default"))
@@ -1044,27 +1123,110 @@ def _patch_stack_model() -> None:
 # --------------------------------------------------------------------------- change sets
 
 
+@dataclasses.dataclass
+class UpdatePlan:
+    """What moving a stack to a new template and parameters does to its resources."""
+
+    add: list[str]
+    modify: list[str]  # template order
+    remove: list[str]
+    # Modified for certain (template, a parameter, condition or mapping they use); the others in
+    # `modify` only refer to a resource that may be replaced: updated if what they read changes.
+    static: set[str]
+    changes: dict[str, tuple[str, list[dict[str, Any]]]]  # Modify: (Replacement, Details)
+
+
+def plan_update(rm: Any, new_template: dict[str, Any], parameters: dict[str, Any] | None) -> UpdatePlan:
+    """The change set of moving `rm`'s stack to `new_template` + `parameters`, as CloudFormation
+    computes it: a resource is modified when its definition changes or when a parameter it uses
+    changes value (through Ref, a `${P}` variable of Fn::Sub or a value of its map, a condition or
+    a mapping), and, dynamically, when it refers to a resource that is (or may be) replaced.
+    moto compared definitions and `Ref`s only, so a parameter used inside Fn::Sub changed nothing."""
+
+    old = rm._resource_json_map or {}
+    new = new_template.get("Resources") or {}
+    old_template = rm._template or {}
+    old_values = parameter_values(old_template, rm.input_parameters or {})
+    new_values = parameter_values(new_template, parameters or {})
+    changed: set[tuple[str, str]] = {
+        ("Ref", k) for k in set(old_values) | set(new_values) if old_values.get(k) != new_values.get(k)
+    }
+    for section, kind in (("Conditions", "Condition"), ("Mappings", "Mapping")):
+        before, after = old_template.get(section) or {}, new_template.get(section) or {}
+        changed |= {(kind, k) for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    conditions = new_template.get("Conditions") or {}
+    static: set[str] = set()
+    replaced: set[str] = set()
+    changes: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for logical in dependency_order(new_template) if old else []:
+        if logical not in old:
+            continue
+        body = new[logical] or {}
+        replacement, details = change_details(
+            body.get("Type", ""), old[logical] or {}, body, changed, conditions, replaced
+        )
+        is_static = body != old[logical] or any(d["Evaluation"] == "Static" for d in details)
+        if not is_static and not details:
+            continue
+        if is_static:
+            static.add(logical)
+        changes[logical] = (replacement, details)
+        if replacement in ("True", "Conditional"):
+            replaced.add(logical)
+    return UpdatePlan(
+        add=[n for n in new if n not in old],
+        modify=[n for n in new if n in changes],
+        remove=[n for n in old if n not in new],
+        static=static,
+        changes=changes,
+    )
+
+
+def _inputs(node: Any, conditions: dict[str, Any]) -> set[tuple[str, str]]:
+    """What a fragment's value depends on besides resources: ("Ref", parameter or resource),
+    ("Condition", name) for every condition it evaluates (and theirs, with their Refs), and
+    ("Mapping", name)."""
+    found = {("Ref", name) for name in references(node)} | {("Mapping", m) for m in _mappings_used(node)}
+    todo = list(conditions_used(node))
+    while todo:
+        name = todo.pop()
+        if ("Condition", name) in found:
+            continue
+        found.add(("Condition", name))
+        body = conditions.get(name)
+        found |= {("Ref", ref) for ref in references(body)} | {("Mapping", m) for m in _mappings_used(body)}
+        todo.extend(conditions_used(body))
+    return found
+
+
+def _mappings_used(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = set().union(*(_mappings_used(v) for v in node.values())) if node else set()
+        value = node.get("Fn::FindInMap")
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            found.add(value[0])
+        return found
+    if isinstance(node, list):
+        return set().union(*(_mappings_used(v) for v in node)) if node else set()
+    return set()
+
+
 def _patch_change_set() -> None:
 
     def diff(self: Any) -> list[Any]:
         rm = self.stack.resource_map
-        by_action = rm.build_resource_diff(self.template_dict, self.parameters if rm._resource_json_map else None)
+        plan = plan_update(rm, self.template_dict, self.parameters)
         old = rm._resource_json_map
         new = self.template_dict.get("Resources") or {}
         changes = []
-        for action in ("Add", "Modify", "Remove"):
-            for logical in by_action[action]:
+        for action, names in (("Add", plan.add), ("Modify", plan.modify), ("Remove", plan.remove)):
+            for logical in names:
                 rtype = (new.get(logical) or old.get(logical) or {}).get("Type", "")
                 change = models.Change(action=action, logical_resource_id=logical, resource_type=rtype)
                 instance = rm._parsed_resources.get(logical) if action != "Add" else None
                 change.physical_resource_id = _physical_id(instance) or None
                 if action == "Modify":
-                    changed_parameters = {
-                        k for k, v in (self.parameters or {}).items() if rm.input_parameters.get(k) != v
-                    }
-                    change.replacement, change.details = change_details(
-                        rtype, old.get(logical) or {}, new.get(logical) or {}, changed_parameters
-                    )
+                    change.replacement, change.details = plan.changes[logical]
                     change.scope = ["Properties"]
                 changes.append(change)
         return changes
@@ -1073,31 +1235,59 @@ def _patch_change_set() -> None:
 
 
 def change_details(
-    rtype: str, old: dict[str, Any], new: dict[str, Any], changed_parameters: set[str]
+    rtype: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    changed: set[tuple[str, str]],
+    conditions: dict[str, Any] | None = None,
+    replaced: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Replacement ('True' / 'False', 'Conditional' for a type whose schema is unknown) and the
-    per-property Details of a Modify, as CloudFormation reports them. Create-only properties come
-    from the resource schemas cfn-lint ships (the CloudFormation registry's)."""
+    """Replacement ('True' / 'False' / 'Conditional') and the per-property Details of a Modify, as
+    CloudFormation reports them. `changed`: the inputs whose value changes, as `_inputs` names them
+    (("Ref", parameter), ("Condition", name), ("Mapping", name)); `replaced`: resources this update
+    replaces or may replace, whose Ref and attributes the properties referring to them read again
+    (Evaluation Dynamic). Create-only properties come from the resource schemas cfn-lint ships (the
+    CloudFormation registry's); a type without a schema is 'Conditional'."""
     old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
-    direct = {k for k in set(old_props) | set(new_props) if old_props.get(k) != new_props.get(k)}
-    via_parameter = {k for k, v in new_props.items() if k not in direct and references(v) & changed_parameters}
     create_only = _create_only_properties(rtype)
-    details = []
-    for name in sorted(direct | via_parameter):
+    details: list[dict[str, Any]] = []
+
+    def detail(name: str, evaluation: str, source: str, causing: str | None = None) -> None:
         recreation = "Conditionally" if create_only is None else ("Always" if name in create_only else "Never")
-        details.append(
-            {
-                "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": recreation},
-                "Evaluation": "Static",
-                "ChangeSource": "ParameterReference" if name in via_parameter else "DirectModification",
-            }
-        )
-    recreations = {d["Target"]["RequiresRecreation"] for d in details}
-    if "Always" in recreations:
-        return "True", details
-    if "Conditionally" in recreations:
-        return "Conditional", details
-    return "False", details
+        row: dict[str, Any] = {
+            "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": recreation},
+            "Evaluation": evaluation,
+            "ChangeSource": source,
+        }
+        if causing:
+            row["CausingEntity"] = causing
+        details.append(row)
+
+    for name in sorted(set(old_props) | set(new_props)):
+        value = new_props.get(name)
+        if old_props.get(name) != value:
+            detail(name, "Static", "DirectModification")
+            continue
+        inputs = _inputs(value, conditions or {}) & changed
+        parameters = sorted(n for kind, n in inputs if kind == "Ref")
+        for parameter in parameters:
+            detail(name, "Static", "ParameterReference", parameter)
+        if inputs and not parameters:  # a condition or mapping whose definition changed
+            detail(name, "Static", "DirectModification")
+        for target, attribute in sorted(reference_targets(value), key=lambda t: (t[0], t[1] or "")):
+            if target in replaced:
+                if attribute is None:
+                    detail(name, "Dynamic", "ResourceReference", target)
+                else:
+                    detail(name, "Dynamic", "ResourceAttribute", f"{target}.{attribute}")
+    impact = "False"
+    for d in details:
+        recreation = d["Target"]["RequiresRecreation"]
+        if recreation == "Always" and d["Evaluation"] == "Static":
+            return "True", details
+        if recreation != "Never":
+            impact = "Conditional"
+    return impact, details
 
 
 _CREATE_ONLY: dict[str, frozenset[str] | None] = {}

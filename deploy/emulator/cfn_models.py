@@ -1296,6 +1296,7 @@ def patch_moto_models() -> None:
     _patch_repository()
     _patch_kms_key()
     _patch_log_group()
+    _patch_task_definition()
     _patch_deletes()
 
 
@@ -1674,6 +1675,31 @@ def _patch_log_group() -> None:
         return original_resource
 
     LogGroup.update_from_cloudformation_json = classmethod(update)
+
+
+def _patch_task_definition() -> None:
+    """An update registers a new revision built as the create builds it, then deregisters the old
+    one (CloudFormation replaces a task definition: nearly all its properties are create-only).
+    moto's update skipped the create's PascalCase -> camelCase conversion of the containers, so the
+    new revision had no `image` (and, comparing that unconverted text with the stored one, it
+    always registered one anyway)."""
+    from moto.ecs.models import TaskDefinition
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        revision = TaskDefinition.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+        ecs_backends[account_id][region_name].deregister_task_definition(original_resource.arn)
+        return revision
+
+    TaskDefinition.update_from_cloudformation_json = classmethod(update)
 
 
 def _deleters() -> dict[type, Any]:

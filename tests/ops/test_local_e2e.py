@@ -124,23 +124,40 @@ def test_operations_on_the_real_stacks(env, run, emulator_server, fake_bin, tmp_
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator gap: a parameter used only inside Fn::Sub (compute's ImageTag in each task definition's "
-    "Image) does not make the resource a Modify, so the task definitions keep the old image; AWS registers new "
-    "revisions and rolls the services onto them",
-)
+def running_images(server: emulator.Emulator, cfg: config.EnvConfig) -> dict[str, tuple[str, str]]:
+    """service -> (its task definition ARN, the image of its first container)."""
+    ecs = client(server, "ecs")
+    names = [naming.name(cfg, s.name) for s in cfg.services]
+    found = {}
+    for service in ecs.describe_services(cluster=naming.prefix(cfg), services=names)["services"]:
+        task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        found[service["serviceName"]] = (task["taskDefinitionArn"], task["containerDefinitions"][0]["image"])
+    return found
+
+
 def test_the_rollout_reaches_the_task_definitions(run, emulator_server, fake_bin, tmp_path):
+    cfg = config.get("dev")
     assert run("all").code == 0
+    repository = client(emulator_server, "ecr").describe_repositories(repositoryNames=[naming.ecr_repository(cfg)])
+    uri = repository["repositories"][0]["repositoryUri"]
+    before = running_images(emulator_server, cfg)
+    assert sorted(before) == sorted(naming.name(cfg, s.name) for s in cfg.services)
+    assert {image for _, image in before.values()} == {f"{uri}:latest"}  # the stack's default ImageTag
+
     context = tmp_path / "app"
     context.mkdir()
     (context / "Dockerfile").write_text("FROM scratch\n")
     fake_bin.add("docker", fakes.DOCKER)
     assert run("push", "--context", str(context), "--tag", "rc1").code == 0
+
+    # every service runs a new revision of its task definition, with the pushed image
+    after = running_images(emulator_server, cfg)
+    assert {service: image for service, (_, image) in after.items()} == dict.fromkeys(before, f"{uri}:rc1")
     ecs = client(emulator_server, "ecs")
-    service = ecs.describe_services(cluster="hana-dev", services=["hana-dev-api"])["services"][0]
-    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-    assert task["containerDefinitions"][0]["image"].endswith("/hana-dev/api:rc1")
+    for service, (arn, _) in after.items():
+        old_arn = before[service][0]
+        assert arn.rsplit(":", 1)[0] == old_arn.rsplit(":", 1)[0] and arn != old_arn
+        assert ecs.describe_task_definition(taskDefinition=old_arn)["taskDefinition"]["status"] == "INACTIVE"
 
 
 def test_health_finds_the_compute_stack_of_a_nested_deployment(run):
