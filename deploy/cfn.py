@@ -22,7 +22,8 @@ whenever a new event arrives (the boto3 waiters' fixed 30 s delay is far too slo
 errors are retried with jittered backoff on top of botocore's own retries. Every sleep wakes at
 once on the shared cancel event (Ctrl-C), raising `Cancelled`.
 
-Exported: Outcome, Result, Request, Timing, Pacer, Cancelled, Change, Preview, StackOps, outputs_of.
+Exported: Outcome, Result, Request, Timing, Pacer, Cancelled, Change, Preview, StackOps, outputs_of,
+is_aws_error.
 """
 
 from __future__ import annotations
@@ -393,7 +394,7 @@ class StackOps:
         except Cancelled:
             raise
         except Exception as err:  # an AWS error we did not expect: this stack fails, the run goes on
-            if not _is_aws_error(err):
+            if not is_aws_error(err):
                 raise
             result = Result(req.key, req.name, Outcome.FAILED, message=error_text(err))
         finally:
@@ -482,7 +483,7 @@ class StackOps:
         try:
             events = self._api()("describe_stack_events", StackName=live["StackId"]).get("StackEvents") or []
         except Exception as err:
-            if _is_aws_error(err):
+            if is_aws_error(err):
                 return live.get("StackStatusReason")
             raise
         watch = _Watch(live["StackId"], live["StackName"], None, None)
@@ -549,7 +550,7 @@ class StackOps:
         try:
             self._api()("update_termination_protection", StackName=req.name, EnableTerminationProtection=True)
         except Exception as err:
-            if not _is_aws_error(err):
+            if not is_aws_error(err):
                 raise
             self._note(req.key, notes, f"warning: could not turn on termination protection: {error_text(err)}")
 
@@ -645,7 +646,7 @@ class StackOps:
         try:
             api("delete_change_set", ChangeSetName=cs_id)
         except Exception as err:
-            if not (quiet and _is_aws_error(err)):
+            if not (quiet and is_aws_error(err)):
                 raise
 
     def _drop_review_stack(self, api: Api, stack_id: str) -> None:
@@ -665,7 +666,7 @@ class StackOps:
         except _Failed as err:
             return Preview(req.key, req.name, "blocked", message=str(err))
         except Exception as err:
-            if not _is_aws_error(err):
+            if not is_aws_error(err):
                 raise
             return Preview(req.key, req.name, "blocked", message=error_text(err))
 
@@ -733,7 +734,7 @@ class StackOps:
         except Cancelled:
             raise
         except Exception as err:
-            if not _is_aws_error(err):
+            if not is_aws_error(err):
                 raise
             result = Result(key, name, Outcome.FAILED, message=error_text(err))
         finally:
@@ -816,7 +817,7 @@ def _change_set_name(purpose: str) -> str:
     return f"hana-{purpose}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{random.randrange(16**6):06x}"  # noqa: S311
 
 
-def _is_aws_error(err: BaseException) -> bool:
+def is_aws_error(err: BaseException) -> bool:
     """A failed AWS call: an error answer, a transport problem, or an answer botocore cannot parse
     (an emulator's HTTP 500 page)."""
     from botocore.exceptions import BotoCoreError, ClientError

@@ -20,7 +20,7 @@ from typing import Any
 
 from hana_templates.config import EnvConfig
 
-from .cfn import Timing
+from .cfn import Timing, is_aws_error
 from .errors import DeployError
 
 # ECS and CloudWatch waits: a task starts in 30-90 s, a rollout drains targets for minutes.
@@ -64,12 +64,6 @@ class Ops:
             time.sleep(seconds)
 
 
-def is_aws_error(err: BaseException) -> bool:
-    from .cfn import _is_aws_error
-
-    return _is_aws_error(err)
-
-
 @contextlib.contextmanager
 def aws_errors(settings: Any) -> Iterator[None]:
     """One DeployError line for any AWS failure inside the block."""
@@ -91,7 +85,7 @@ def _is_credential_error(err: BaseException) -> bool:
     import botocore.exceptions as bce
 
     from .cfn import error_code
-    from .session import _REJECTED
+    from .session import REJECTED
 
     credential_types = (
         bce.NoCredentialsError,
@@ -102,4 +96,4 @@ def _is_credential_error(err: BaseException) -> bool:
         bce.ProfileNotFound,
         bce.EndpointConnectionError,
     )
-    return isinstance(err, credential_types) or error_code(err) in _REJECTED
+    return isinstance(err, credential_types) or error_code(err) in REJECTED

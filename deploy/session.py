@@ -8,7 +8,7 @@ environment pins. Every credential problem becomes one DeployError line that say
 With an endpoint on this machine (the local emulator) and no credentials anywhere, dummy
 credentials are used: nothing on 127.0.0.1 checks them, and nothing can reach AWS with them.
 
-Exported: Settings, Identity, Aws, LOGIN_HINT.
+Exported: Settings, Identity, Aws, LOGIN_HINT, REJECTED (the error codes of rejected credentials).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .errors import BadInput, DeployError
 
 LOGIN_HINT = "python -m deploy login --profile {profile}"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - a comparison, not a bind
-_REJECTED = {
+REJECTED = {
     "ExpiredToken",
     "ExpiredTokenException",
     "InvalidClientTokenId",
@@ -204,7 +204,7 @@ class translate_credential_errors:  # noqa: N801 - used as a context manager, re
                 )
                 raise DeployError(f"cannot reach {self.settings.endpoint_url}:{hint}") from None
             raise DeployError(f"cannot reach AWS ({exc}): check the network and --region") from None
-        if isinstance(exc, bce.ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED:
+        if isinstance(exc, bce.ClientError) and exc.response.get("Error", {}).get("Code") in REJECTED:
             code = exc.response["Error"]["Code"]
             raise DeployError(
                 f"AWS rejected the credentials of profile {profile or '(default)'} ({code}): run `{login}`"
