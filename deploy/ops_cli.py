@@ -367,7 +367,7 @@ def secrets_set(app: App, name: str, force: bool, overwrite_generated: bool, res
     if interactive:
         value = click.prompt(f"{secret_name} (input hidden)", hide_input=True, default="", show_default=False)
     else:
-        value = click.get_text_stream("stdin").read()
+        value = sys.stdin.read()
         value = value[:-1] if value.endswith("\n") else value
         value = value[:-1] if value.endswith("\r") else value
     secrets.validate(kind, value, force=force, overwrite_generated=overwrite_generated)

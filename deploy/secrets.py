@@ -15,7 +15,7 @@ RDS and ElastiCache keep the password and the AUTH token they were created with,
 are signed with the JWT secret, TUI clients hold the gateway token.
 
 ECS injects secrets when a task starts, so the services that read a secret
-(hana_templates.iam.SERVICE_SECRETS) see a new value only after a restart.
+(hana_templates.naming.SERVICE_SECRETS) see a new value only after a restart.
 
 Exported: Kind, KINDS, resolve, validate, payload, readers, SecretRow, list_rows, set_value.
 """
@@ -190,8 +190,8 @@ def payload(kind: Kind, value: str, current: str | None) -> str:
 
 
 def readers(key: str) -> list[str]:
-    """The services whose tasks get this secret injected (hana_templates.iam.SERVICE_SECRETS)."""
-    from hana_templates.iam import SERVICE_SECRETS
+    """The services whose tasks get this secret injected (hana_templates.naming.SERVICE_SECRETS)."""
+    from hana_templates.naming import SERVICE_SECRETS
 
     return [svc for svc, keys in SERVICE_SECRETS.items() if key in keys]
 

@@ -73,21 +73,19 @@ from .errors import TemplateLimitError
 from .policies import logs_key_statement
 from .spec import DeployParameter, From, Stack, StackSpec
 
-# Environment variable -> (secrets stack output holding the secret's ARN, JSON key in the secret).
+# Environment variable -> (secret key in naming.SECRET_KEYS, JSON key in the secret).
 _SECRETS: dict[str, tuple[str, str]] = {
-    "ANTHROPIC_API_KEY": ("AnthropicApiKeySecretArn", "api_key"),
-    "OPENAI_API_KEY": ("OpenaiApiKeySecretArn", "api_key"),
-    "ELEVENLABS_API_KEY": ("ElevenlabsApiKeySecretArn", "api_key"),
-    "DB_PASSWORD": ("RdsMasterSecretArn", "password"),
-    "REDIS_AUTH_TOKEN": ("RedisAuthSecretArn", "token"),
-    "JWT_SECRET": ("JwtSecretArn", "secret"),
-    "GATEWAY_TOKEN": ("GatewayTokenSecretArn", "token"),
+    "ANTHROPIC_API_KEY": ("anthropic-api-key", "api_key"),
+    "OPENAI_API_KEY": ("openai-api-key", "api_key"),
+    "ELEVENLABS_API_KEY": ("elevenlabs-api-key", "api_key"),
+    "DB_PASSWORD": (naming.RDS_MASTER_SECRET, "password"),
+    "REDIS_AUTH_TOKEN": (naming.REDIS_AUTH_SECRET, "token"),
+    "JWT_SECRET": (naming.JWT_SECRET, "secret"),
+    "GATEWAY_TOKEN": (naming.GATEWAY_TOKEN_SECRET, "token"),
 }
-# Each service gets only the secrets it uses (the iam stack grants its task role the same set).
+# Each service gets only the secrets it uses (naming.SERVICE_SECRETS, which iam grants too).
 SERVICE_SECRETS: dict[str, tuple[str, ...]] = {
-    "api": tuple(_SECRETS),
-    "ws": ("DB_PASSWORD", "REDIS_AUTH_TOKEN", "JWT_SECRET", "GATEWAY_TOKEN"),
-    "workers": ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "ELEVENLABS_API_KEY", "DB_PASSWORD", "REDIS_AUTH_TOKEN"),
+    svc: tuple(env for env, (key, _) in _SECRETS.items() if key in keys) for svc, keys in naming.SERVICE_SECRETS.items()
 }
 
 # The spec's routing table: service -> (listener rule priority, path patterns).
@@ -124,7 +122,7 @@ SPEC = StackSpec(
         From("storage", "EcrRepositoryUri"),
         From("storage", "MediaBucketName"),
         From("storage", "LogsBucketName"),
-        *(From("secrets", output) for output, _ in _SECRETS.values()),
+        *(From("secrets", naming.SECRET_ARN_OUTPUTS[key]) for key, _ in _SECRETS.values()),
         From("messaging", "AgentRunsQueueUrl"),
         From("messaging", "NotificationsQueueUrl"),
         From("messaging", "AgentRunsQueueName"),
@@ -438,7 +436,8 @@ def _secrets(stack: Stack, svc: Service) -> list[ecs.Secret]:
     """`<secret arn>:<json key>::` makes ECS inject one key of the JSON secret (AWSCURRENT)."""
     result = []
     for env_name in SERVICE_SECRETS[svc.name]:
-        output, json_key = _SECRETS[env_name]
+        key, json_key = _SECRETS[env_name]
+        output = naming.SECRET_ARN_OUTPUTS[key]
         stack.input(output)  # fails early on a typo
         result.append(ecs.Secret(Name=env_name, ValueFrom=Sub(f"${{{output}}}:{json_key}::")))
     return result

@@ -3,7 +3,7 @@
 - `hana-<env>-ecs-task-execution`: what ECS itself does before a container starts: pull the
   image from the `hana-<env>/api` repository, create the container's log stream under
   `/ecs/hana-<env>/`, and read the secrets it injects as environment variables (exactly the
-  union of the secrets the three services use, `SERVICE_SECRETS`) with their KMS key, through
+  union of the secrets the three services use, `naming.SERVICE_SECRETS`) with their KMS key, through
   Secrets Manager only.
 - `hana-<env>-api-task`, `-ws-task`, `-workers-task`: what the application code does with its
   AWS credentials.
@@ -43,24 +43,6 @@ from .config import EnvConfig
 from .policies import assume_role_policy
 from .spec import From, Stack, StackSpec
 
-# The stack output (= our parameter) that carries each secret's ARN.
-SECRET_OUTPUTS = {
-    "anthropic-api-key": "AnthropicApiKeySecretArn",
-    "openai-api-key": "OpenaiApiKeySecretArn",
-    "elevenlabs-api-key": "ElevenlabsApiKeySecretArn",
-    naming.RDS_MASTER_SECRET: "RdsMasterSecretArn",
-    naming.REDIS_AUTH_SECRET: "RedisAuthSecretArn",
-    naming.JWT_SECRET: "JwtSecretArn",
-    naming.GATEWAY_TOKEN_SECRET: "GatewayTokenSecretArn",
-}
-
-# The secrets each service's containers get (CONTRACTS.md); the execution role reads their union.
-SERVICE_SECRETS: dict[str, tuple[str, ...]] = {
-    "api": naming.SECRET_KEYS,
-    "ws": (naming.RDS_MASTER_SECRET, naming.REDIS_AUTH_SECRET, naming.JWT_SECRET, naming.GATEWAY_TOKEN_SECRET),
-    "workers": (*naming.API_KEY_SECRETS, naming.RDS_MASTER_SECRET, naming.REDIS_AUTH_SECRET),
-}
-
 # The only actions allowed on Resource "*", each because the API has no resource-level permissions.
 WILDCARD_RESOURCE_ACTIONS = {
     "ecr:GetAuthorizationToken": "returns a registry-wide login token; the action takes no resource",
@@ -77,7 +59,7 @@ SPEC = StackSpec(
         From("storage", "EcrRepositoryArn"),
         From("storage", "MediaBucketArn"),
         From("storage", "StorageKmsKeyArn"),
-        *(From("secrets", output) for output in SECRET_OUTPUTS.values()),
+        *(From("secrets", output) for output in naming.SECRET_ARN_OUTPUTS.values()),
         From("secrets", "SecretsKmsKeyArn"),
         From("messaging", "AgentRunsQueueArn"),
         From("messaging", "NotificationsQueueArn"),
@@ -188,12 +170,12 @@ def build(cfg: EnvConfig) -> Template:
 
 def secrets_of(service: str) -> tuple[str, ...]:
     """The secret keys (`rds-master`, ...) the containers of `service` receive."""
-    return SERVICE_SECRETS[service]
+    return naming.SERVICE_SECRETS[service]
 
 
 def execution_role_secrets() -> tuple[str, ...]:
     """The union of every service's secrets, in naming.SECRET_KEYS order."""
-    used = {key for keys in SERVICE_SECRETS.values() for key in keys}
+    used = {key for keys in naming.SERVICE_SECRETS.values() for key in keys}
     return tuple(key for key in naming.SECRET_KEYS if key in used)
 
 
@@ -271,7 +253,7 @@ def _inject_secrets(stack: Stack) -> aws.PolicyDocument:
             Sid="ReadServiceSecrets",
             Effect=aws.Allow,
             Action=[secretsmanager.GetSecretValue],
-            Resource=[stack.input(SECRET_OUTPUTS[key]) for key in execution_role_secrets()],
+            Resource=[stack.input(naming.SECRET_ARN_OUTPUTS[key]) for key in execution_role_secrets()],
         ),
         _key_via(stack, "SecretsKmsKeyArn", "secretsmanager", kms_actions.Decrypt, sid="DecryptSecrets"),
     )

@@ -24,6 +24,25 @@ JWT_SECRET = "jwt-secret"
 GATEWAY_TOKEN_SECRET = "gateway-token"
 SECRET_KEYS = (*API_KEY_SECRETS, RDS_MASTER_SECRET, REDIS_AUTH_SECRET, JWT_SECRET, GATEWAY_TOKEN_SECRET)
 
+# The secrets stack output (and the consumers' parameter) carrying each secret's ARN.
+SECRET_ARN_OUTPUTS = {
+    "anthropic-api-key": "AnthropicApiKeySecretArn",
+    "openai-api-key": "OpenaiApiKeySecretArn",
+    "elevenlabs-api-key": "ElevenlabsApiKeySecretArn",
+    RDS_MASTER_SECRET: "RdsMasterSecretArn",
+    REDIS_AUTH_SECRET: "RedisAuthSecretArn",
+    JWT_SECRET: "JwtSecretArn",
+    GATEWAY_TOKEN_SECRET: "GatewayTokenSecretArn",
+}
+
+# The secrets each service's containers get. compute injects exactly these, iam lets the
+# execution role read their union, `secrets set` restarts the services that read one.
+SERVICE_SECRETS: dict[str, tuple[str, ...]] = {
+    "api": SECRET_KEYS,
+    "ws": (RDS_MASTER_SECRET, REDIS_AUTH_SECRET, JWT_SECRET, GATEWAY_TOKEN_SECRET),
+    "workers": (*API_KEY_SECRETS, RDS_MASTER_SECRET, REDIS_AUTH_SECRET),
+}
+
 # Key prefix of the ALB's access logs in the logs bucket (compute sets it on the ALB, storage's
 # bucket policy lets ELB write below `<prefix>/AWSLogs/<account>/`).
 ALB_ACCESS_LOG_PREFIX = "alb"

@@ -1,5 +1,5 @@
 """`secrets list` and `secrets set` against moto's Secrets Manager (and ECS for the restart offer):
-states without values, the JSON shapes the services read, the readers from iam.SERVICE_SECRETS,
+states without values, the JSON shapes the services read, the readers from naming.SERVICE_SECRETS,
 the generated secrets' guard."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from deploy import secrets as ops_secrets
 from deploy.cli import cli
 from hana_templates import naming
-from hana_templates.iam import SERVICE_SECRETS
+from hana_templates.naming import SERVICE_SECRETS
 from tests.ops.conftest import app_for, aws_on, deploy_stacks, make_project, session
 
 ANTHROPIC = "sk-ant-api03-" + "A1b2" * 20

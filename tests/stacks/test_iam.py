@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from hana_templates import iam
+from hana_templates import iam, naming
 from tests.tmpl import props, resources, template
 
 # The only allowed actions on Resource "*", and why the API leaves no choice.
@@ -179,7 +179,9 @@ def test_execution_role_reads_exactly_the_union_of_the_services_secrets(env):
     union = set().union(*SECRETS_PER_SERVICE.values())
     read = {r for a, r in _allows(role) if a == "secretsmanager:GetSecretValue"}
     assert read == union
-    assert {k: {iam.SECRET_OUTPUTS[s] for s in v} for k, v in iam.SERVICE_SECRETS.items()} == SECRETS_PER_SERVICE
+    assert {
+        k: {naming.SECRET_ARN_OUTPUTS[s] for s in v} for k, v in naming.SERVICE_SECRETS.items()
+    } == SECRETS_PER_SERVICE
 
 
 def test_execution_role_pulls_logs_and_decrypts_nothing_else(env):
