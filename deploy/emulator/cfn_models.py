@@ -323,7 +323,23 @@ class CacheSubnetGroup(Resource):
         elasticache_backends[self.account_id][self.region_name].cache_subnet_groups.pop(self.physical_resource_id, None)
 
 
-class CacheParameterGroup(Resource):
+class _KeptInStore(Resource):
+    """A resource moto has no backend for, kept in a dict its subclass's `_store` returns."""
+
+    @staticmethod
+    def _store(account_id: str, region_name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def update(self, properties: dict[str, Any]) -> Resource:
+        self._store(self.account_id, self.region_name)[self.physical_resource_id] = dict(properties)
+        self.properties = properties
+        return self
+
+    def remove(self) -> None:
+        self._store(self.account_id, self.region_name).pop(self.physical_resource_id, None)
+
+
+class CacheParameterGroup(_KeptInStore):
     """AWS::ElastiCache::ParameterGroup. moto's ElastiCache has no parameter groups: kept in a
     dict on the ElastiCache backend (reset with it); not visible through the API. Ref: name."""
 
@@ -343,14 +359,6 @@ class CacheParameterGroup(Resource):
         name = name.lower()
         cls._store(account_id, region_name)[name] = dict(properties)
         return cls(name, properties, account_id, region_name)
-
-    def update(self, properties: dict[str, Any]) -> Resource:
-        self._store(self.account_id, self.region_name)[self.physical_resource_id] = dict(properties)
-        self.properties = properties
-        return self
-
-    def remove(self) -> None:
-        self._store(self.account_id, self.region_name).pop(self.physical_resource_id, None)
 
 
 class ReplicationGroup(Resource):
@@ -1091,7 +1099,7 @@ class MetricFilter(Resource):
         )
 
 
-class QueryDefinition(Resource):
+class QueryDefinition(_KeptInStore):
     """AWS::Logs::QueryDefinition. moto's Logs has no saved queries: kept on the Logs backend
     (reset with it), not visible through the API. Ref: the query definition id."""
 
@@ -1110,14 +1118,6 @@ class QueryDefinition(Resource):
         query_id = f"{random_suffix().lower()}-query"
         cls._store(account_id, region_name)[query_id] = dict(properties)
         return cls(query_id, properties, account_id, region_name)
-
-    def update(self, properties: dict[str, Any]) -> Resource:
-        self._store(self.account_id, self.region_name)[self.physical_resource_id] = dict(properties)
-        self.properties = properties
-        return self
-
-    def remove(self) -> None:
-        self._store(self.account_id, self.region_name).pop(self.physical_resource_id, None)
 
     def attribute(self, name: str) -> Any:
         return self.physical_resource_id
