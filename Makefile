@@ -57,7 +57,7 @@ cost: $(STAMP) ## monthly cost of every environment from out/ (no AWS credential
 	$(PY) -m hana_cost --env all
 
 demo: $(STAMP) ## the dev deployment on the local AWS emulator: deploy, status, no-op re-run, delete (offline)
-	$(PY) -m deploy.emulator.demo
+	$(PY) -m hana_emulator.demo
 
 clean: ## remove the virtualenvs and caches (out/ is committed and stays)
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache build *.egg-info

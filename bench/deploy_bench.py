@@ -10,7 +10,7 @@
    graph of the contracts: dependency graph vs waves, and with the polling delay modelled, on a
    fake clock; then the real threaded runner with the durations scaled down.
 
-moto needs the change-set Outputs shim; the emulator (deploy/emulator/, issue #6) replaces it
+moto needs the change-set Outputs shim; the emulator (hana_emulator/, issue #6) replaces it
 when present.
 """
 
@@ -71,10 +71,10 @@ def start_server() -> tuple[object, str, str]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.ERROR)  # "No Moto CloudFormation support for ..."
     warnings.filterwarnings("ignore", module="moto")
-    from deploy import emulator
+    import hana_emulator as emulator
 
     server = emulator.start(port=0)
-    return server, server.url, "the local emulator (deploy/emulator)"
+    return server, server.url, "the local emulator (hana_emulator)"
 
 
 def reset(url: str) -> None:

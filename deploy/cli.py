@@ -212,21 +212,22 @@ def cli(
 
 def _local_mode(ctx: click.Context) -> tuple[None, str]:
     """`--local`: the emulator's endpoint, no profile, and this process's AWS settings pointed at
-    the emulator only (see deploy/emulator/local.py). An explicit --profile or --endpoint-url
+    the emulator only (see hana_emulator/client.py). An explicit --profile or --endpoint-url
     conflicts; the ones that come from $AWS_PROFILE / $AWS_ENDPOINT_URL are ignored."""
     from click.core import ParameterSource
 
-    from .emulator import EmulatorError, local
+    from hana_emulator import EmulatorError, client
+
     from .errors import BadInput
 
     for option in ("profile", "endpoint_url"):
         if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
             raise BadInput(f"--local cannot be combined with --{option.replace('_', '-')}")
     try:
-        endpoint = local.url()
+        endpoint = client.url()
     except EmulatorError as err:
         raise BadInput(str(err)) from None
-    local.activate(endpoint)
+    client.activate(endpoint)
     return None, endpoint
 
 
@@ -430,8 +431,9 @@ def main_stack(app: App, continue_rollback: bool) -> None:
 def local_emulator(port: int, state: Path | None) -> None:
     """An embedded AWS emulator on 127.0.0.1 (moto, with hana-infra's CloudFormation extensions):
     every deploy command works against it with --local. State is in memory unless --state."""
-    from .emulator import EmulatorError, local
-    from .emulator.state import StateError
+    from hana_emulator import EmulatorError, local
+    from hana_emulator.state import StateError
+
     from .errors import DeployError
 
     try:

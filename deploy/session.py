@@ -105,9 +105,9 @@ class Aws:
         import botocore.exceptions as bce
 
         if self.settings.emulator:
-            from .emulator import local
+            from hana_emulator import client
 
-            return local.session(self.region)
+            return client.session(self.region)
         profile = self.settings.profile
         try:
             session = boto3.Session(profile_name=profile, region_name=self.region)

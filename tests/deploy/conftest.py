@@ -1,4 +1,4 @@
-"""Deployer test fixtures: the local AWS emulator (deploy/emulator: moto on 127.0.0.1 with our
+"""Deployer test fixtures: the local AWS emulator (hana_emulator: moto on 127.0.0.1 with our
 CloudFormation extensions) in-process, isolated AWS settings, and small purpose-built projects
 (registry + out/ directory).
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from deploy import emulator
+import hana_emulator as emulator
 from deploy.project import Project
 from deploy.session import Aws, Settings
 from hana_templates import config

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from deploy import emulator
+import hana_emulator as emulator
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from deploy import emulator
+import hana_emulator as emulator
 from deploy.cli import App, cli
-from deploy.emulator.local import URL_VARIABLE
 from deploy.project import Project
+from hana_emulator.client import URL_VARIABLE
 from hana_templates import config, naming, registry
 from hana_templates.render import render_environment
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from deploy import emulator
+import hana_emulator as emulator
 from deploy.cli import _hoist_local, cli
-from deploy.emulator import local, state
+from hana_emulator import client, local, state
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_activate_points_the_process_at_the_emulator_only(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_PROFILE", "prod")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "t")
-    local.activate("http://127.0.0.1:4566")
+    client.activate("http://127.0.0.1:4566")
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
     assert os.environ["AWS_ACCESS_KEY_ID"] == emulator.ACCESS_KEY_ID
     assert os.environ["AWS_CONFIG_FILE"] == os.devnull
@@ -87,7 +87,7 @@ def _serve_in_thread(port: int, state_file: Path | None) -> tuple[threading.Thre
         target=local.serve, kwargs={"port": port, "state": state_file, "echo": lines.append, "stop": stop}
     )
     thread.start()
-    local.wait_until_up(f"http://127.0.0.1:{port}")
+    client.wait_until_up(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 10
     while not lines and time.monotonic() < deadline:  # the banner follows the socket by a moment
         time.sleep(0.01)
@@ -109,7 +109,7 @@ def test_serve_keeps_state_between_runs_with_a_state_file(tmp_path, emu):
     try:
         assert f"listening on http://127.0.0.1:{port}" in lines[0]
         assert "(new)" in "\n".join(lines)
-        session = local.session()
+        session = client.session()
         cfn = session.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
         cfn.create_stack(
             StackName="kept", TemplateBody='{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}}'
@@ -122,7 +122,7 @@ def test_serve_keeps_state_between_runs_with_a_state_file(tmp_path, emu):
     thread, stop, lines = _serve_in_thread(port, state_file)
     try:
         assert "(1 stacks loaded)" in "\n".join(lines)
-        cfn = local.session().client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
+        cfn = client.session().client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
         assert cfn.describe_stacks(StackName="kept")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     finally:
         stop.set()
@@ -145,5 +145,5 @@ def test_the_local_command_reports_a_taken_port(emu):
 def test_wait_until_up_gives_up_on_a_dead_port():
     started = time.perf_counter()
     with pytest.raises(emulator.EmulatorError, match="no emulator answered"):
-        local.wait_until_up(f"http://127.0.0.1:{_port()}", timeout=0.3)
+        client.wait_until_up(f"http://127.0.0.1:{_port()}", timeout=0.3)
     assert time.perf_counter() - started < 5

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from deploy import emulator
+import hana_emulator as emulator
 
 
 def test_start_serves_on_loopback_and_stops():

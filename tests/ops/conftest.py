@@ -1,4 +1,4 @@
-"""Fixtures of the operations tests: the local emulator (deploy/emulator: moto on 127.0.0.1 with
+"""Fixtures of the operations tests: the local emulator (hana_emulator: moto on 127.0.0.1 with
 hana-infra's CloudFormation extensions), isolated AWS settings, a loopback-only network guard,
 an empty PATH for fake executables, and the small storage/compute project (tests/ops/templates.py).
 """
@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from deploy import emulator
+import hana_emulator as emulator
 from deploy.cfn import Timing
 from deploy.cli import App
 from deploy.ops import Ops

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from deploy import emulator
+import hana_emulator as emulator
 from deploy.cli import App, cli
-from deploy.emulator.local import URL_VARIABLE
+from hana_emulator.client import URL_VARIABLE
 from hana_templates import config, naming
 from tests.ops import fakes
 from tests.ops.conftest import fast

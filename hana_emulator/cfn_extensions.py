@@ -2,7 +2,7 @@
 
 moto is pinned exactly (pyproject): these patches replace or wrap moto-private functions, and
 tests/emulator/ covers each one, so an upgrade that moves them fails the build loudly.
-`apply()` installs all of them once per process; `deploy.emulator.start()` calls it. The new
+`apply()` installs all of them once per process; `hana_emulator.start()` calls it. The new
 resource models and the fixes to moto's own models live in cfn_models.py (summarised below).
 
 Stack engine (replaces moto's create/execute/update/delete; moto never failed or rolled back)
@@ -167,7 +167,7 @@ from moto.ssm.models import ssm_backends
 from moto.utilities.utils import get_partition
 
 _APPLIED = False
-LOG = logging.getLogger("deploy.emulator")
+LOG = logging.getLogger("hana_emulator")
 # moto's backends are plain dicts; the deployer runs stacks in parallel. One lock makes every
 # stack operation atomic (they take milliseconds on moto, so nothing is lost).
 LOCK = threading.RLock()
@@ -245,7 +245,7 @@ def _check_supported(template: dict[str, Any]) -> None:
     if missing:
         raise ValidationError(
             message=f"Template format error: Unrecognized resource types: [{', '.join(missing)}] "
-            "(the local emulator does not model them; see deploy/emulator/cfn_models.py)"
+            "(the local emulator does not model them; see hana_emulator/cfn_models.py)"
         )
 
 
@@ -415,7 +415,9 @@ def error_text(err: BaseException) -> str:
         return f'Resource handler returned message: "{message}" (HandlerErrorCode: {code.split("#")[-1]})'
     if type(err).__module__.startswith("moto"):
         return f'Resource handler returned message: "{message}"'
-    return f"Internal failure in the local emulator ({type(err).__name__}: {message}); see deploy/emulator/cfn_extensions.py"
+    return (
+        f"Internal failure in the local emulator ({type(err).__name__}: {message}); see hana_emulator/cfn_extensions.py"
+    )
 
 
 class ResourceFailure(Exception):

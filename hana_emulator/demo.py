@@ -15,10 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from .local import URL_VARIABLE, wait_until_up
-from .server import DEFAULT_PORT
+from .client import DEFAULT_PORT, URL_VARIABLE, wait_until_up
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 STEPS = (
     ("deploy every dev stack, in dependency order", ["all", "--local"]),
     ("what is deployed, and the endpoints", ["status", "--local"]),

@@ -5,54 +5,19 @@
         ...
         emu.reset()                          # forget every resource, keep the server
 
-moto is imported here, lazily, so `import deploy.emulator` stays cheap for the CLI.
+moto is imported here, lazily, so `import hana_emulator` stays cheap for the CLI. The constants
+and the client side (dummy credentials, `client_env`, `session`) live in client.py.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
 from typing import Any
 
-# What moto answers for every request: sts get-caller-identity gives this account.
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-DEFAULT_PORT = 4566
-# Dummy credentials. moto accepts anything; real AWS rejects these, which is the point.
-ACCESS_KEY_ID = "testing"
-SECRET_ACCESS_KEY = "testing"
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-class EmulatorError(Exception):
-    """The emulator cannot start (port taken, non-loopback address)."""
-
-
-def client_env(url: str, region: str = REGION) -> dict[str, str]:
-    """Environment variables that point every AWS SDK at the emulator and nowhere else.
-
-    The dummy keys win over any profile, SSO session or instance role, and the config and
-    credentials files are neutralised, so nothing in this mode can reach or sign for real AWS.
-    Apply with `os.environ.update(...)` after removing `LOCAL_ENV_UNSET`.
-    """
-    return {
-        "AWS_ENDPOINT_URL": url,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
-# Variables that would otherwise pick a profile, a session or another endpoint.
-LOCAL_ENV_UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN")
+from .client import ACCOUNT_ID, LOOPBACK, REGION, EmulatorError, client_env
 
 
 class Emulator:
@@ -90,7 +55,7 @@ class Emulator:
         """A boto3 session with the dummy credentials (no profile, no config file read); one per
         emulator, so its clients share botocore's loaded service models."""
         if self._session is None:
-            from .local import session
+            from .client import session
 
             self._session = session(REGION)
         return self._session

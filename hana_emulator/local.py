@@ -1,0 +1,79 @@
+"""`python -m deploy local`: the emulator in the foreground until Ctrl-C, with optional saved state.
+
+The client side of `--local` (endpoint, dummy credentials, a session that never reads ~/.aws) is
+in client.py; this module is the server side only.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .client import ACCESS_KEY_ID, ACCOUNT_ID, DEFAULT_PORT, REGION, SECRET_ACCESS_KEY, URL_VARIABLE
+
+
+def serve(
+    port: int = DEFAULT_PORT,
+    state: Path | None = None,
+    echo: Callable[[str], None] = print,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run the emulator until Ctrl-C (or `stop` is set); with `state`, load it first if the file
+    exists and save it on the way out."""
+    started = time.perf_counter()
+    from . import cfn_extensions
+    from .server import start
+    from .state import load, save
+
+    cfn_extensions.apply()
+    loaded = load(state) if state is not None and state.exists() else None  # before anyone can connect
+    emulator = start(port=port)
+    try:
+        echo(banner(emulator.url, time.perf_counter() - started, state, loaded))
+        _wait(stop)
+        echo("stopping the emulator")
+        if state is not None:
+            size = save(state)
+            echo(f"state saved to {state} ({size / 1e6:.1f} MB)")
+    finally:
+        emulator.stop()
+
+
+def _wait(stop: threading.Event | None) -> None:
+    event = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, lambda *_: event.set())
+    try:
+        while not event.is_set():
+            event.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+def banner(endpoint: str, started_in: float, state: Path | None, loaded: int | None) -> str:
+    default = endpoint == f"http://127.0.0.1:{DEFAULT_PORT}"
+    prefix = "" if default else f"{URL_VARIABLE}={endpoint} "
+    lines = [
+        f"AWS emulator listening on {endpoint} (started in {started_in:.1f} s)",
+        f"  account {ACCOUNT_ID}, region {REGION}, credentials {ACCESS_KEY_ID}/{SECRET_ACCESS_KEY}; loopback only",
+    ]
+    if state is not None:
+        lines.append(f"  state: {state} ({loaded} stacks loaded)" if loaded is not None else f"  state: {state} (new)")
+    else:
+        lines.append("  state: in memory, gone when it stops (--state FILE keeps it)")
+    lines += [
+        "In another terminal:",
+        f"  {prefix}python -m deploy all --local          deploy every stack of dev",
+        f"  {prefix}python -m deploy status --local       stacks and endpoints",
+        f"  {prefix}python -m deploy delete --local --yes",
+        f"  aws --endpoint-url {endpoint} cloudformation describe-stacks   (any AWS tool, dummy credentials)",
+        "Ctrl-C stops it.",
+    ]
+    return "\n".join(lines)
