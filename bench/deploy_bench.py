@@ -109,8 +109,8 @@ def cli_deploys(url: str) -> None:
 def library_deploys(url: str) -> None:
     import boto3
 
-    from deploy.plan import Deployer
-    from deploy.session import Aws, Settings
+    from deploy.aws.session import Aws, Settings
+    from deploy.engine.plan import Deployer
     from tests.deploy import templates as T
     from tests.deploy.conftest import write_project
 
@@ -126,8 +126,8 @@ def library_deploys(url: str) -> None:
 
 
 def simulated(poll: bool, concurrency: int) -> float:
-    from deploy.cfn import Outcome, Result, Timing
-    from deploy.plan import FakeClock, SimExecutor, run_graph
+    from deploy.engine.cfn import Outcome, Result, Timing
+    from deploy.engine.plan import FakeClock, SimExecutor, run_graph
 
     timing = Timing()
 
@@ -168,8 +168,8 @@ def waves_total() -> float:
 
 
 def threaded(scale: float) -> tuple[float, float]:
-    from deploy.cfn import Outcome, Result
-    from deploy.plan import ThreadExecutor, critical_path, run_graph
+    from deploy.engine.cfn import Outcome, Result
+    from deploy.engine.plan import ThreadExecutor, critical_path, run_graph
 
     def run(key: str) -> Result:
         time.sleep(DURATIONS[key] * scale)
@@ -198,8 +198,8 @@ def longest_chain() -> list[str]:
 
 
 def scheduler() -> None:
-    from deploy.cfn import Timing
-    from deploy.plan import critical_path
+    from deploy.engine.cfn import Timing
+    from deploy.engine.plan import critical_path
 
     cp = critical_path(list(DURATIONS), GRAPH, DURATIONS)
     poll_max = Timing().poll_max

@@ -1,6 +1,6 @@
 """`python -m deploy`."""
 
-from deploy.cli import cli
+from deploy.commands import cli
 
 if __name__ == "__main__":
     cli()

@@ -11,6 +11,9 @@ Every resource type in the generated templates is either in RULES or in FREE (wi
 it costs nothing by itself). `tests/cost/test_coverage.py` fails the build when a template
 gains a type that is in neither, so nothing deployable goes unpriced.
 
+long: a table of small, independent rules (one per resource type) read top to bottom like the
+spec's cost table; splitting it by service would scatter that table over a dozen files.
+
 Exported: Line, Context, Rule, RULES, FREE, SERVICES (display order and the spec's names).
 """
 

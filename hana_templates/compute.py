@@ -59,6 +59,9 @@ buckets), secrets (the seven secret ARNs), messaging (queue URLs, agent-runs que
 (endpoints), iam (execution role, one task role per service).
 Outputs: cluster, ALB and target-group identifiers for observability and WAF, service names,
 and `ServiceUrl`.
+
+long: one stack, one contract (principle 1); the cluster, the load balancer and the three
+services share its parameters and names, so splitting them would split the stack's contract.
 """
 
 from __future__ import annotations

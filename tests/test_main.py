@@ -190,7 +190,7 @@ def test_logical_ids(stack, logical_id):
 def test_the_deployer_uploads_to_exactly_the_urls_main_yaml_points_at(env):
     """`python -m deploy main` passes TemplateBucket only (so TemplatePrefix takes its default) and
     uploads each child under its own key function: the URLs must be the ones main.yaml resolves to."""
-    from deploy import nested
+    from deploy.engine import nested
 
     master, files = _master(env), _files(env)
     bucket, region = "hana-cfn-templates-123456789012-us-east-1", config.get(env).region

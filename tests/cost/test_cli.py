@@ -86,7 +86,7 @@ def test_missing_templates_say_how_to_make_them(tmp_path):
 
 
 def test_python_m_deploy_cost_wraps_the_same_command():
-    from deploy.cli import cli
+    from deploy.commands import cli
 
     both = json.loads(CliRunner().invoke(cli, ["cost", "--env", "all", "--json"]).output)
     assert set(both["environments"]) == {"dev", "prod", "lean-dev"}

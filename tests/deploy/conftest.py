@@ -12,8 +12,8 @@ import boto3
 import pytest
 
 import hana_emulator as emulator
-from deploy.project import Project
-from deploy.session import Aws, Settings
+from deploy.aws.session import Aws, Settings
+from deploy.engine.project import Project
 from hana_templates import config
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from deploy.cli import App, cli
+from deploy.commands import App, cli
 from tests.deploy import templates as T
 from tests.deploy.conftest import moto_aws, write_project
 
@@ -67,7 +67,7 @@ def test_no_command_shows_the_help():
 
 
 def test_start_up_does_not_import_boto3_or_troposphere():
-    code = "import sys, deploy.cli; print(sorted({'boto3', 'botocore', 'troposphere'} & set(sys.modules)))"
+    code = "import sys, deploy.commands; print(sorted({'boto3', 'botocore', 'troposphere'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -246,8 +246,8 @@ def test_a_failed_run_prints_the_summary_then_one_error_line(on_moto, project):
 
 
 def test_ctrl_c_is_one_line_and_exit_130(project):
-    from deploy.plan import ThreadExecutor
-    from deploy.session import Aws
+    from deploy.aws.session import Aws
+    from deploy.engine.plan import ThreadExecutor
     from tests.deploy.fakes import FakeCfn, FakeSession, FakeSts, Step
 
     class CtrlC(ThreadExecutor):

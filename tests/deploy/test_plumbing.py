@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from deploy import nested, views
-from deploy.cfn import Outcome
-from deploy.plan import Deployer
-from deploy.progress import Reporter
-from deploy.project import DEFAULT_OUT, Project
+from deploy.engine import nested
+from deploy.engine.cfn import Outcome
+from deploy.engine.plan import Deployer
+from deploy.engine.project import DEFAULT_OUT, Project
+from deploy.ui import views
+from deploy.ui.progress import Reporter
 from hana_templates import config, registry
 from tests.deploy import templates as T
 from tests.deploy.conftest import moto_aws, write_project

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from deploy.cfn import Outcome, Result
-from deploy.progress import LiveReporter, PlainReporter, fmt_elapsed, make_reporter
+from deploy.engine.cfn import Outcome, Result
+from deploy.ui.progress import LiveReporter, PlainReporter, fmt_elapsed, make_reporter
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NAMES = {"network": "hana-dev-network", "storage": "hana-dev-storage", "database": "hana-dev-database"}

@@ -7,12 +7,12 @@ import shutil
 
 import pytest
 
-from deploy import views
-from deploy.cfn import Change, Outcome, Preview, Result
+from deploy.aws.session import Aws, Settings
+from deploy.engine.cfn import Change, Outcome, Preview, Result
+from deploy.engine.plan import RunReport
+from deploy.engine.project import DEFAULT_OUT, Project, _generator_problems, parse_template
 from deploy.errors import BadInput
-from deploy.plan import RunReport
-from deploy.project import DEFAULT_OUT, Project, _generator_problems, parse_template
-from deploy.session import Aws, Settings
+from deploy.ui import views
 from hana_templates import config, registry
 from tests import tmpl
 from tests.deploy.fakes import FakeCfn, FakeSession, FakeSts
@@ -41,7 +41,7 @@ def test_retained_resources_are_grouped_and_named(env):
 
 
 def test_a_snapshot_policy_is_shown_as_a_final_snapshot():
-    from deploy.project import Retained
+    from deploy.engine.project import Retained
 
     r = Retained("database", "Db", "AWS::RDS::DBInstance", "Snapshot", "hana-dev-postgres")
     assert (r.category, r.label) == ("RDS snapshots", "final snapshot of hana-dev-postgres")
@@ -127,7 +127,8 @@ def test_plan_lists_replacements_first(tmp_path):
         change("Modify", "Maybe", "Conditional", ["Engine"]),
         change("Modify", "Swapped", "True", ["Name", "Name"]),
     ]
-    from deploy.cfn import Request, StackOps
+    from deploy.engine.cfn import Request
+    from deploy.engine.stackops import StackOps
 
     req = Request("app", "hana-dev-app", "Resources: {}\n", {}, {})
     preview = StackOps(fake).preview(req, {})
@@ -142,7 +143,8 @@ def test_plan_lists_replacements_first(tmp_path):
 
 def test_a_new_stack_is_planned_from_its_template_without_touching_aws():
     fake = FakeCfn()
-    from deploy.cfn import Request, StackOps
+    from deploy.engine.cfn import Request
+    from deploy.engine.stackops import StackOps
 
     resources = {"A": {"Type": "AWS::SNS::Topic"}, "B": {"Type": "AWS::SNS::Topic"}, "C": {"Type": "AWS::SQS::Queue"}}
     preview = StackOps(fake).preview(Request("net", "hana-dev-net", "", {}, {}), resources)
@@ -166,7 +168,7 @@ def test_the_summary_lists_every_stack_and_the_totals():
 
 
 def test_status_marks_stacks_not_deployed(tmp_path):
-    from deploy.plan import Deployer
+    from deploy.engine.plan import Deployer
     from tests.deploy import templates as T
     from tests.deploy.conftest import write_project
 
@@ -182,7 +184,8 @@ def test_status_marks_stacks_not_deployed(tmp_path):
 
 
 def test_previews_report_stuck_stacks_instead_of_planning(tmp_path):
-    from deploy.cfn import Request, StackOps
+    from deploy.engine.cfn import Request
+    from deploy.engine.stackops import StackOps
 
     fake = FakeCfn()
     fake.add_stack("hana-dev-app", "UPDATE_ROLLBACK_FAILED")

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from deploy.cfn import Outcome, Result
-from deploy.plan import FakeClock, Schedule, SimExecutor, ThreadExecutor, critical_path, run_graph
+from deploy.engine.cfn import Outcome, Result
+from deploy.engine.plan import FakeClock, Schedule, SimExecutor, ThreadExecutor, critical_path, run_graph
 
 # a ─> c ─┐
 # b ──────┴─> d        waves would be [a, b], [c], [d]: c would wait for b

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
+from deploy.aws.session import Aws, Identity, Settings
 from deploy.errors import DeployError
-from deploy.session import Aws, Identity, Settings
 from hana_templates import config
 from tests.deploy.conftest import moto_aws
 from tests.deploy.fakes import FakeSession, FakeSts, client_error

@@ -9,10 +9,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from deploy.cfn import Cancelled, Outcome, Pacer, Request, StackOps, Timing
+from deploy.aws.session import Aws, Settings
+from deploy.engine.cfn import Cancelled, Outcome, Pacer, Request, Timing
+from deploy.engine.plan import Deployer, ThreadExecutor
+from deploy.engine.stackops import StackOps
 from deploy.errors import Interrupted
-from deploy.plan import Deployer, ThreadExecutor
-from deploy.session import Aws, Settings
 from tests.deploy import templates as T
 from tests.deploy.conftest import write_project
 from tests.deploy.fakes import FakeCfn, FakeSession, FakeSts, Step, client_error

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import hana_emulator as emulator
-from deploy.cli import App, cli
-from deploy.project import Project
+from deploy.commands import App, cli
+from deploy.engine.project import Project
 from hana_emulator.client import URL_VARIABLE
 from hana_templates import config, naming, registry
 from hana_templates.render import render_environment

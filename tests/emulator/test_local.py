@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import hana_emulator as emulator
-from deploy.cli import _hoist_local, cli
+from deploy.commands import cli
+from deploy.commands.group import _hoist_local
 from hana_emulator import client, local, state
 
 

@@ -14,11 +14,11 @@ import boto3
 import pytest
 
 import hana_emulator as emulator
-from deploy.cfn import Timing
-from deploy.cli import App
-from deploy.ops import Ops
-from deploy.project import Project
-from deploy.session import Aws, Settings
+from deploy.aws.session import Aws, Settings
+from deploy.commands import App
+from deploy.engine.cfn import Timing
+from deploy.engine.project import Project
+from deploy.ops.context import Ops
 from hana_templates import config
 from tests.deploy.conftest import isolated_aws  # noqa: F401 - the autouse fixture, here too
 from tests.ops import templates as T

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from deploy.cli import App, cli
-from deploy.ops_cli import COMMANDS
+from deploy.commands import App, cli
+from deploy.commands.operations import COMMANDS
 from tests.ops import fakes
 from tests.ops.conftest import fast, make_project
 

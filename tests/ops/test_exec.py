@@ -11,8 +11,8 @@ import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
-from deploy.cli import cli
-from deploy.session import Aws, Settings
+from deploy.aws.session import Aws, Settings
+from deploy.commands import cli
 from tests.deploy.fakes import FakeSession, FakeSts
 from tests.ops import fakes
 from tests.ops.conftest import app_for, make_project

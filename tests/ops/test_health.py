@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from deploy.cli import cli
+from deploy.commands import cli
 from tests.ops.conftest import app_for, aws_on, deploy_stacks, make_project
 
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import hana_emulator as emulator
-from deploy.cli import App, cli
+from deploy.commands import App, cli
 from hana_emulator.client import URL_VARIABLE
 from hana_templates import config, naming
 from tests.ops import fakes

@@ -18,9 +18,9 @@ from botocore.tokens import SSOTokenProvider
 from botocore.utils import JSONFileCache, SSOTokenLoader
 from click.testing import CliRunner
 
-from deploy import login as sso
-from deploy.cli import cli
-from deploy.session import Aws
+from deploy.aws import login as sso
+from deploy.aws.session import Aws
+from deploy.commands import cli
 from tests.deploy.fakes import FakeSession, FakeSts
 from tests.ops import fakes
 from tests.ops.conftest import app_for, make_project

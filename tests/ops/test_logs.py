@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from deploy.cli import cli
+from deploy.commands import cli
 from deploy.errors import BadInput
-from deploy.logs import COLORS, parse_since
+from deploy.ops.logs import COLORS, parse_since
 from tests.ops.conftest import app_for, aws_on, make_project, session
 
 NOW_MS = int(time.time() * 1000)

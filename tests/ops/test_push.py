@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from deploy.cli import cli
-from deploy.project import Project
+from deploy.commands import cli
+from deploy.engine.project import Project
 from tests.ops import fakes
 from tests.ops.conftest import app_for, aws_on, deploy_stacks, make_project, session
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from deploy import ecs
-from deploy.cli import cli
+from deploy.commands import cli
+from deploy.engine.plan import FakeClock
 from deploy.errors import DeployError, Interrupted
-from deploy.plan import FakeClock
+from deploy.ops import ecs
 from hana_templates import config
 from tests.ops.conftest import app_for, aws_on, deploy_stacks, fast, make_project, ops_for, session
 from tests.ops.fakes import FakeEcs, service

@@ -10,8 +10,8 @@ import logging
 import pytest
 from click.testing import CliRunner
 
-from deploy import secrets as ops_secrets
-from deploy.cli import cli
+from deploy.commands import cli
+from deploy.ops import secrets as ops_secrets
 from hana_templates import naming
 from hana_templates.naming import SERVICE_SECRETS
 from tests.ops.conftest import app_for, aws_on, deploy_stacks, make_project, session

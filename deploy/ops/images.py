@@ -41,10 +41,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .cfn import USABLE, error_code
-from .errors import BadInput, DeployError
-from .external import DOCKER, GIT, run
-from .ops import Ops
+from deploy.aws.external import DOCKER, GIT, run
+from deploy.engine.cfn import USABLE, error_code
+from deploy.errors import BadInput, DeployError
+from deploy.ops.context import Ops
 
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
@@ -171,7 +171,7 @@ def registry_login(ops: Ops, docker: str, repo: Repository) -> None:
 
 def _stream(args: list[str], emit: Callable[[str], None]) -> tuple[int, list[str]]:
     """Run a long docker command, passing its output on line by line; (exit status, last lines)."""
-    from .external import describe
+    from deploy.aws.external import describe
 
     emit(f"$ {describe(args)}")
     tail: list[str] = []
@@ -216,7 +216,7 @@ class RolloutCheck:
 
 def check_rollout(deployer: Any) -> RolloutCheck:
     """Before building: the rollout can change the image and nothing else. BadInput otherwise."""
-    from .project import MAIN, parse_template
+    from deploy.engine.project import MAIN, parse_template
 
     project = deployer.project
     name = project.stack_name("compute")

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deploy.errors import BadInput
 from hana_templates.config import EnvConfig
 from hana_templates.spec import StackSpec
 
-from .errors import BadInput
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "out"
 MAIN = "main"  # the nested master stack: out/<env>/main.yaml, stack hana-<env>
 

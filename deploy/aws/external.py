@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import BadInput
+from deploy.errors import BadInput
 
 log = logging.getLogger(__name__)
 

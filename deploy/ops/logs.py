@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .cfn import error_code
-from .errors import BadInput, DeployError
-from .ops import Ops
+from deploy.engine.cfn import error_code
+from deploy.errors import BadInput, DeployError
+from deploy.ops.context import Ops
 
 COLORS = ("cyan", "green", "yellow", "magenta", "blue", "bright_cyan", "bright_green", "bright_magenta", "red")
 FOLLOW_INTERVAL_S = 2.0

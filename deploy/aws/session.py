@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from deploy.errors import BadInput, DeployError
 from hana_templates.config import EnvConfig
-
-from .errors import BadInput, DeployError
 
 LOGIN_HINT = "python -m deploy login --profile {profile}"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - a comparison, not a bind

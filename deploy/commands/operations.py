@@ -1,5 +1,5 @@
 """The day-to-day operations commands of `python -m deploy` (issue #7): login, push, scale,
-restart, logs, secrets, exec and health. cli.py adds `COMMANDS` to its group, so they share its
+restart, logs, secrets, exec and health. deploy.commands adds `COMMANDS` to the root group, so they share its
 global options (--env, --profile, --region, --endpoint-url, --debug) and its one error boundary.
 
 Each command is a thin click function over its module (login.py, images.py, ecs.py, logs.py,
@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .cli import App, pass_app
+from deploy.commands.group import App, pass_app
 
 SERVICES = ("api", "ws", "workers")  # ecs.SERVICES, repeated here so `--help` imports nothing heavy
 
@@ -29,7 +29,7 @@ def _emit(text: str) -> None:
 
 def _ops(app: App, announce: bool) -> Any:
     """The operations context, after the preflight (the account the environment pins)."""
-    from .ops import ECS_TIMING, Ops
+    from deploy.ops.context import ECS_TIMING, Ops
 
     aws = app.aws()
     project = app.project()
@@ -40,13 +40,13 @@ def _ops(app: App, announce: bool) -> Any:
 
 
 def _aws_errors(app: App) -> Any:
-    from .ops import aws_errors
+    from deploy.ops.context import aws_errors
 
     return aws_errors(app.settings)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    from .views import table
+    from deploy.ui.views import table
 
     return table(headers, rows)
 
@@ -68,9 +68,9 @@ def login(app: App, no_browser: bool, device_flow: bool) -> None:
     no `sso login`) runs the device authorization flow itself and writes the token where boto3
     and the AWS CLI read it (~/.aws/sso/cache).
     """
-    from . import login as sso
-    from .errors import BadInput, DeployError
-    from .external import run
+    from deploy.aws import login as sso
+    from deploy.aws.external import run
+    from deploy.errors import BadInput, DeployError
 
     if app.settings.local:
         raise BadInput("login is for AWS SSO: the local emulator needs no login")
@@ -133,8 +133,9 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
     python -m deploy push --context ../hana          build, push and roll out
     python -m deploy push --no-rollout               push only
     """
-    from . import ecs, images, views
-    from .errors import DeployError
+    from deploy.errors import DeployError
+    from deploy.ops import ecs, images
+    from deploy.ui import views
 
     spec = images.build_spec(context, dockerfile, tag)
     docker = images.docker_ready()
@@ -201,7 +202,7 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None
     python -m deploy scale --count 0                  stop dev (all three services)
     python -m deploy scale --count 1 --service api    start the api again
     """
-    from . import ecs
+    from deploy.ops import ecs
 
     project = app.project()
     keys = [service] if service else list(SERVICES)
@@ -211,7 +212,7 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None
         start = ops.clock()
         results = ecs.scale(ops, keys, count)
         took = ops.clock() - start
-    from .progress import fmt_elapsed
+    from deploy.ui.progress import fmt_elapsed
 
     changed = [r.key for r in results if r.changed]
     head = f"scale {project.env}: {', '.join(keys)} at {count} task{'s' if count != 1 else ''}"
@@ -237,7 +238,7 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None
 def restart(app: App, services: tuple[str, ...]) -> None:
     """Start new tasks for the running services (default: all three) and wait until the old ones
     are gone: how a service picks up a changed secret. Services at 0 tasks are left alone."""
-    from . import ecs
+    from deploy.ops import ecs
 
     keys = list(dict.fromkeys(services)) or list(SERVICES)
     with _aws_errors(app):
@@ -276,7 +277,7 @@ def logs(app: App, service: str, follow: bool, since: str, pattern: str | None, 
     python -m deploy logs --follow                   the spec's `pnpm aws:logs`
     python -m deploy logs workers --since 1h --filter ERROR
     """
-    from . import logs as tail_logs
+    from deploy.ops import logs as tail_logs
 
     start = tail_logs.parse_since(since, datetime.now(UTC))
     use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
@@ -305,7 +306,7 @@ def secrets_group() -> None:
 def secrets_list(app: App) -> None:
     """Each secret of the environment: whether a value is set (never the value), when it last
     changed and which services read it."""
-    from . import secrets
+    from deploy.ops import secrets
 
     with _aws_errors(app):
         ops = _ops(app, announce=False)
@@ -355,10 +356,9 @@ def secrets_set(app: App, name: str, force: bool, overwrite_generated: bool, res
     python -m deploy secrets set anthropic-api-key
     pass show hana/anthropic | python -m deploy secrets set anthropic-api-key --restart
     """
+    from deploy.errors import DeployError
+    from deploy.ops import ecs, secrets
     from hana_templates import naming
-
-    from . import ecs, secrets
-    from .errors import DeployError
 
     project = app.project()
     kind = secrets.resolve(project.cfg, name)
@@ -412,9 +412,9 @@ def exec_command(app: App, service: str, command: str, task: str | None) -> None
     python -m deploy exec                             /bin/sh in an api container
     python -m deploy exec workers --command 'nc -zv $DB_HOST 5432'
     """
-    from . import ecs
-    from .errors import BadInput, DeployError
-    from .external import SSM_PLUGIN
+    from deploy.aws.external import SSM_PLUGIN
+    from deploy.errors import BadInput, DeployError
+    from deploy.ops import ecs
 
     if app.settings.local:
         raise BadInput("exec needs running containers: the local emulator runs none")
@@ -440,8 +440,8 @@ def exec_command(app: App, service: str, command: str, task: str | None) -> None
 def health(app: App, repeat: int, timeout: float) -> None:
     """GET <ServiceUrl>/health, the URL from the compute stack's outputs (nothing else is called),
     and report the HTTP status and the latency; exit 1 unless every answer is 200."""
-    from . import health as check
-    from .errors import DeployError
+    from deploy.errors import DeployError
+    from deploy.ops import health as check
 
     project = app.project()
     with _aws_errors(app):

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .cfn import Outcome, Preview
-from .progress import fmt_elapsed
+from deploy.engine.cfn import Outcome, Preview
+from deploy.ui.progress import fmt_elapsed
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from .cfn import outputs_of
-from .errors import BadInput, DeployError
-from .ops import Ops
+from deploy.engine.cfn import outputs_of
+from deploy.errors import BadInput, DeployError
+from deploy.ops.context import Ops
 
 PATH = "/health"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}

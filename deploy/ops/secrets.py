@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from deploy.engine.cfn import error_code
+from deploy.errors import BadInput, DeployError
+from deploy.ops.context import Ops
 from hana_templates.config import EnvConfig
-
-from .cfn import error_code
-from .errors import BadInput, DeployError
-from .ops import Ops
 
 _PROVIDERS = {
     "anthropic": ("an Anthropic key", "sk-ant-", "anthropic-api-key"),

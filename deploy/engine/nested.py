@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cfn import Request
-from .errors import BadInput, DeployError
-from .project import MAIN, Project
+from deploy.engine.cfn import Request
+from deploy.engine.project import MAIN, Project
+from deploy.errors import BadInput, DeployError
 
 MAX_INLINE_BODY_BYTES = 51_200
 
@@ -250,6 +250,6 @@ class Nested:
             if not any(n in url for n in names):
                 raise DeployError(
                     f"main.yaml's {logical} points at a template this deployer did not upload ({url}): the key "
-                    "functions of hana_templates.main and deploy/nested.py disagree, or out/ is stale "
+                    "functions of hana_templates.main and deploy/engine/nested.py disagree, or out/ is stale "
                     "(`make templates`)"
                 )

@@ -18,10 +18,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from deploy.engine.cfn import Timing, is_aws_error
+from deploy.errors import DeployError
 from hana_templates.config import EnvConfig
-
-from .cfn import Timing, is_aws_error
-from .errors import DeployError
 
 # ECS and CloudWatch waits: a task starts in 30-90 s, a rollout drains targets for minutes.
 ECS_TIMING = Timing(poll_min=2.0, poll_max=10.0, backoff=1.5, timeout=20 * 60.0)
@@ -67,8 +66,8 @@ class Ops:
 @contextlib.contextmanager
 def aws_errors(settings: Any) -> Iterator[None]:
     """One DeployError line for any AWS failure inside the block."""
-    from .cfn import error_text
-    from .session import translate_credential_errors
+    from deploy.aws.session import translate_credential_errors
+    from deploy.engine.cfn import error_text
 
     with translate_credential_errors(settings):
         try:
@@ -84,8 +83,8 @@ def _is_credential_error(err: BaseException) -> bool:
     """Left to translate_credential_errors (it knows what to tell the user)."""
     import botocore.exceptions as bce
 
-    from .cfn import error_code
-    from .session import REJECTED
+    from deploy.aws.session import REJECTED
+    from deploy.engine.cfn import error_code
 
     credential_types = (
         bce.NoCredentialsError,

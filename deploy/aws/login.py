@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput, DeployError
-from .external import AWS_CLI, parse_version, version_of
+from deploy.aws.external import AWS_CLI, parse_version, version_of
+from deploy.errors import BadInput, DeployError
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CLIENT_NAME = "hana-deploy"

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .cfn import USABLE, Outcome, Preview, Request, Result, StackOps, Timing, outputs_of
-from .errors import BadInput, DeployError, Interrupted
-from .progress import NullReporter, Reporter
-from .project import MAIN, Project
+from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, outputs_of
+from deploy.engine.project import MAIN, Project
+from deploy.engine.reporting import NullReporter, Reporter
+from deploy.engine.stackops import StackOps
+from deploy.errors import BadInput, DeployError, Interrupted
 
 # --- the scheduler -----------------------------------------------------------------------------
 

@@ -33,12 +33,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from deploy.engine.cfn import Pacer, error_code
+from deploy.engine.reporting import fmt_elapsed
+from deploy.errors import BadInput, DeployError, Interrupted
+from deploy.ops.context import Ops
 from hana_templates.config import EnvConfig
-
-from .cfn import Pacer, error_code
-from .errors import BadInput, DeployError, Interrupted
-from .ops import Ops
-from .progress import fmt_elapsed
 
 SERVICES = ("api", "ws", "workers")
 DIMENSION = "ecs:service:DesiredCount"
@@ -431,7 +430,7 @@ def find_task(ops: Ops, key: str, task: str | None = None) -> TaskRef:
 def exec_session(ops: Ops, key: str, command: str, plugin: str, task: str | None = None) -> int:
     """Open ECS Exec in a running task of `key` and hand the session to the Session Manager plugin
     (as the AWS CLI does); returns the plugin's exit status."""
-    from .external import parse_version, version_of
+    from deploy.aws.external import parse_version, version_of
 
     ref = find_task(ops, key, task)
     target = Target.of(ops.cfg)

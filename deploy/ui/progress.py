@@ -4,11 +4,12 @@ On a terminal, `LiveReporter` keeps one line per stack, redrawn in place twice a
 parallel stacks stay readable: state, elapsed time, resources done/total, the resource being
 worked on. Messages (notes, failures) print above the block. Anywhere else (CI logs, a pipe),
 `PlainReporter` prints one timestamped line per stack event instead: nothing is redrawn.
-`NullReporter` is silent (library use, tests).
+The interface and the silent `NullReporter` are in deploy.engine.reporting.
 
 Reporters are called from the worker threads; every method takes the reporter's lock.
 
-Exported: Reporter, NullReporter, PlainReporter, LiveReporter, make_reporter, fmt_elapsed.
+Exported: PlainReporter, LiveReporter, make_reporter (and fmt_elapsed, Reporter, NullReporter,
+re-exported from deploy.engine.reporting for the callers that render).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
+
+from deploy.engine.reporting import NullReporter, Reporter, fmt_elapsed
 
 _GREEN, _RED, _YELLOW, _DIM, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[2m", "\x1b[0m"
 _DONE = ("created", "updated", "unchanged", "deleted", "not deployed")
@@ -32,46 +35,6 @@ _MARK = {
     "skipped": "-",
     "interrupted": "!",
 }
-
-
-def fmt_elapsed(seconds: float) -> str:
-    """`0.4s`, `42s`, `3m05s`, `1h02m`."""
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
-    return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
-
-
-class Reporter:
-    """The interface (all no-ops). `key` is the registry name of a stack."""
-
-    def begin(self, action: str, names: Mapping[str, str], deps: Mapping[str, frozenset[str]]) -> None:
-        """A run of `action` (deploy, delete, plan) over `names` (key -> stack name) starts."""
-
-    def start(self, key: str) -> None:
-        """Work on stack `key` starts."""
-
-    def update(self, key: str, **fields: Any) -> None:
-        """New state of `key`: state=, done=, total=, current=."""
-
-    def event(self, key: str, event: dict[str, Any]) -> None:
-        """A CloudFormation stack event of `key`."""
-
-    def note(self, key: str | None, text: str) -> None:
-        """Something the user should read now (recreating a stack, a warning)."""
-
-    def finish(self, key: str, result: Any) -> None:
-        """`key` is done; `result` is a cfn.Result."""
-
-    def close(self) -> None:
-        """The run is over (also after Ctrl-C)."""
-
-
-class NullReporter(Reporter):
-    pass
 
 
 @dataclass

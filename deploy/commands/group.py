@@ -1,0 +1,228 @@
+"""The root click group of `python -m deploy`: global options, per-invocation state, error boundary.
+
+The one error boundary is `DeployGroup.main`: an expected failure (HanaError, incl. DeployError,
+and click's usage errors) prints one line `error: ...` on stderr and exits non-zero (2 for bad
+input, 1 for a failed operation, 130 for Ctrl-C); `--debug` adds the traceback. Progress and
+notes go to stderr, results (summaries, tables, JSON) to stdout.
+
+Nothing heavy is imported at start-up (no boto3, no troposphere): `--help` stays fast.
+
+Exported: cli (the group, without its commands: deploy.commands adds them), App, pass_app.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from hana_templates import config
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class App:
+    """Per-invocation state; tests pass their own factories with `CliRunner.invoke(..., obj=App(...))`."""
+
+    project_factory: Callable[[str], Any] | None = None
+    aws_factory: Callable[[Any, str], Any] | None = None
+    reporter_factory: Callable[[], Any] | None = None
+    timing: Any = None
+    executor_factory: Callable[[int], Any] | None = None
+    interactive: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())
+    settings: Any = None
+    _project: Any = None
+    _aws: Any = None
+
+    def project(self) -> Any:
+        if self._project is None:
+            from deploy.engine.project import Project
+
+            factory = self.project_factory or Project.default
+            self._project = factory(self.settings.env)
+        return self._project
+
+    def aws(self) -> Any:
+        if self._aws is None:
+            from deploy.aws.session import Aws
+
+            region = self.settings.region or self.project().cfg.region
+            factory = self.aws_factory or (lambda settings, region: Aws(settings, region))
+            self._aws = factory(self.settings, region)
+        return self._aws
+
+    def deployer(self, concurrency: int = 4, announce: bool = True) -> Any:
+        """The deployer, after the preflight identity check (and, when `announce`, the line saying where)."""
+        from deploy.engine.plan import Deployer, ThreadExecutor
+        from deploy.ui.progress import make_reporter
+
+        aws = self.aws()
+        project = self.project()
+        aws.preflight(project.cfg)
+        if announce:
+            click.echo(aws.describe(project.cfg), err=True)
+        reporter = self.reporter_factory() if self.reporter_factory else make_reporter(sys.stderr)
+        return Deployer(
+            project,
+            aws,
+            reporter=reporter,
+            timing=self.timing,
+            concurrency=concurrency,
+            executor_factory=self.executor_factory or ThreadExecutor,
+        )
+
+
+class DeployGroup(click.Group):
+    """A click group whose errors are one line each (see the module docstring)."""
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:  # type: ignore[override]  # noqa: E501
+        argv = _hoist_local(list(sys.argv[1:] if args is None else args))
+        debug = "--debug" in argv
+        try:
+            rv = super().main(
+                args=argv,
+                prog_name="python -m deploy",  # also under CliRunner, which says "cli"
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except click.exceptions.Exit as e:
+            rv = e.exit_code
+        except click.exceptions.NoArgsIsHelpError as e:  # bare `python -m deploy`: the help, not an error
+            click.echo(e.ctx.get_help())
+            rv = 0
+        except click.ClickException as e:
+            hint = (
+                f" (see `{e.ctx.command_path} --help`)"
+                if getattr(e, "ctx", None) and isinstance(e, click.UsageError)
+                else ""
+            )
+            _fail(e.format_message() + hint, e.exit_code)
+        except click.Abort as e:
+            interrupted = isinstance(e.__context__, KeyboardInterrupt)
+            _fail("interrupted: nothing more was changed" if interrupted else "aborted", 130 if interrupted else 1)
+        except Exception as e:
+            from hana_templates.errors import ConfigError, HanaError
+
+            if debug:
+                traceback.print_exc()
+            if isinstance(e, HanaError):
+                code = getattr(e, "exit_code", 2 if isinstance(e, ConfigError) else 1)
+                _fail(str(e), code)
+            from deploy.engine.cfn import error_text
+
+            _fail(f"unexpected {type(e).__name__}: {error_text(e)} (run with --debug for the traceback)", 1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+def _hoist_local(argv: list[str]) -> list[str]:
+    """`python -m deploy all --local` reads like the other flags of a command; `--local` is an
+    option of the group, so it is moved in front of the command name."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    if "--local" not in argv[:end]:
+        return argv
+    return ["--local", *[a for a in argv[:end] if a != "--local"], *argv[end:]]
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {' '.join(str(message).split())}", err=True)
+    sys.exit(code)
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+@click.group(cls=DeployGroup, context_settings=CONTEXT)
+@click.option(
+    "--env",
+    default="dev",
+    show_default=True,
+    metavar="|".join(config.ENVIRONMENTS),
+    help="Environment (its config in hana_templates/config.py, templates in out/<env>/).",
+)
+@click.option("--profile", envvar="AWS_PROFILE", help="AWS profile, usually SSO [default: $AWS_PROFILE].")
+@click.option("--region", help="AWS region [default: the environment's, us-east-1].")
+@click.option(
+    "--endpoint-url",
+    envvar="AWS_ENDPOINT_URL",
+    help="Send AWS calls here, e.g. a local emulator [default: $AWS_ENDPOINT_URL].",
+)
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Use the local AWS emulator (`python -m deploy local`) at $HANA_EMULATOR_URL or "
+    "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS. Also accepted after the command.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    env: str,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    debug: bool,
+) -> None:
+    """Deploy HANA's CloudFormation stacks (out/<env>/*.yaml) in dependency order.
+
+    \b
+    python -m deploy all                    deploy every stack (only what changed)
+    python -m deploy plan                   what a deploy would change
+    python -m deploy status                 stacks and key endpoints
+    python -m deploy --env prod --profile hana-prod all
+    """
+    from deploy.aws.session import Settings
+    from deploy.errors import BadInput
+
+    if env not in config.ENVIRONMENTS:
+        raise BadInput(f"unknown environment {env!r}; allowed: {', '.join(config.ENVIRONMENTS)}")
+    if local:
+        profile, endpoint_url = _local_mode(ctx)
+    app = ctx.ensure_object(App)
+    app.settings = Settings(
+        env=env,
+        profile=profile or None,
+        region=region,
+        endpoint_url=endpoint_url or None,
+        debug=debug,
+        emulator=local,
+    )
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.INFO)
+
+
+def _local_mode(ctx: click.Context) -> tuple[None, str]:
+    """`--local`: the emulator's endpoint, no profile, and this process's AWS settings pointed at
+    the emulator only (see hana_emulator/client.py). An explicit --profile or --endpoint-url
+    conflicts; the ones that come from $AWS_PROFILE / $AWS_ENDPOINT_URL are ignored."""
+    from click.core import ParameterSource
+
+    from deploy.errors import BadInput
+    from hana_emulator import EmulatorError, client
+
+    for option in ("profile", "endpoint_url"):
+        if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE:
+            raise BadInput(f"--local cannot be combined with --{option.replace('_', '-')}")
+    try:
+        endpoint = client.url()
+    except EmulatorError as err:
+        raise BadInput(str(err)) from None
+    client.activate(endpoint)
+    return None, endpoint

@@ -1,0 +1,33 @@
+"""`python -m deploy local`: the local AWS emulator in the foreground (imported lazily from hana_emulator).
+
+Exported: COMMANDS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("local", short_help="Run the local AWS emulator in the foreground (Ctrl-C stops it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=4566, show_default=True, help="Port on 127.0.0.1.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Load the emulator's state from FILE if it exists, save it there on exit.",
+)
+def local_emulator(port: int, state: Path | None) -> None:
+    """An embedded AWS emulator on 127.0.0.1 (moto, with hana-infra's CloudFormation extensions):
+    every deploy command works against it with --local. State is in memory unless --state."""
+    from deploy.errors import DeployError
+    from hana_emulator import EmulatorError, local
+    from hana_emulator.state import StateError
+
+    try:
+        local.serve(port=port, state=state, echo=lambda line: click.echo(line, err=True))
+    except (EmulatorError, StateError) as err:
+        raise DeployError(str(err)) from None
+
+
+COMMANDS = (local_emulator,)

@@ -1,0 +1,208 @@
+"""The stack commands: all, stack, plan, status, outputs, delete, main (the engine's front end).
+
+Each is a thin click function over deploy.engine; results are rendered by deploy.ui.views.
+
+Exported: COMMANDS.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from deploy.commands.group import App, pass_app
+
+
+def _finish(report: Any, project: Any) -> None:
+    """Print the summary; a run with failures ends with one error line (exit 1)."""
+    from deploy.errors import DeployError
+    from deploy.ui import views
+
+    click.echo(views.summary(report, project.env))
+    if not report.ok:
+        failed = [k for k, r in report.results.items() if r.outcome.value == "failed"]
+        skipped = [k for k, r in report.results.items() if r.outcome.value == "skipped"]
+        text = f"{report.action} {project.env}: {', '.join(failed)} failed"
+        if skipped:
+            text += f"; {', '.join(skipped)} skipped"
+        raise DeployError(text)
+
+
+_concurrency = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Stacks changing at the same time.",
+)
+_continue_rollback = click.option(
+    "--continue-rollback",
+    is_flag=True,
+    help="Continue the rollback of a stack stuck in UPDATE_ROLLBACK_FAILED, then deploy it.",
+)
+
+
+@click.command("all", short_help="Deploy every stack, in dependency order, only what changed.")
+@_concurrency
+@_continue_rollback
+@pass_app
+def deploy_all(app: App, concurrency: int, continue_rollback: bool) -> None:
+    """Deploy every stack: each starts as soon as the stacks it reads from are done.
+
+    Unchanged stacks are skipped without a change set; outputs pass to downstream stacks as parameters.
+    """
+    project = app.project()
+    project.check()
+    deployer = app.deployer(concurrency)
+    _finish(deployer.deploy(continue_rollback=continue_rollback), project)
+
+
+@click.command("stack", short_help="Deploy one stack.")
+@click.argument("name")
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a deploy-time parameter (e.g. ImageTag=abc123); others keep their live value.",
+)
+@_continue_rollback
+@pass_app
+def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool) -> None:
+    """Deploy one stack (its upstream stacks must exist: their outputs become its parameters)."""
+    from deploy.engine.plan import parse_overrides
+
+    project = app.project()
+    key = project.resolve(name)
+    overrides = parse_overrides(parameters, project, key)
+    project.check([key])
+    deployer = app.deployer()
+    _finish(deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback), project)
+
+
+@click.command("plan", short_help="Show what a deploy would change (nothing is executed).")
+@click.argument("name", required=False)
+@_concurrency
+@pass_app
+def plan(app: App, name: str | None, concurrency: int) -> None:
+    """Show what a deploy would change: resources added, modified (replacement first), removed.
+
+    Uses change sets that are never executed and always deleted.
+    """
+    from deploy.ui import views
+
+    project = app.project()
+    keys = [project.resolve(name)] if name else None
+    project.check(keys)
+    deployer = app.deployer(concurrency)
+    click.echo(views.plan_text(deployer.plan(keys), project.env))
+
+
+@click.command("status", short_help="Stacks and key endpoints.")
+@pass_app
+def status(app: App) -> None:
+    """The stacks (status, last update) and the key endpoints (load balancer, health, API, WebSocket)."""
+    from deploy.ui import views
+
+    project = app.project()
+    deployer = app.deployer(announce=False)
+    click.echo(views.status_text(deployer.status(), project.env))
+
+
+@click.command("outputs", short_help="Stack outputs, readable or --json.")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON: {stack: {output: value}}, or {output: value} for NAME.")
+@pass_app
+def outputs(app: App, name: str | None, as_json: bool) -> None:
+    """The stack outputs, all stacks or NAME's."""
+    from deploy.ui import views
+
+    project = app.project()
+    keys = [project.resolve(name)] if name else None
+    deployer = app.deployer(announce=False)
+    values = deployer.outputs(keys)
+    if as_json:
+        from deploy.errors import DeployError
+
+        if name:
+            only = next(iter(values.values()))
+            if only is None:
+                raise DeployError(f"{project.stack_name(keys[0])} is not deployed")  # type: ignore[index]
+            click.echo(json.dumps(only, indent=2, sort_keys=True))
+        else:
+            click.echo(json.dumps({k: v for k, v in values.items() if v is not None}, indent=2, sort_keys=True))
+        return
+    click.echo(views.outputs_text(values, {k: project.stack_name(k) for k in values}))
+
+
+@click.command("delete", short_help="Delete every stack, in reverse dependency order.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (automation).")
+@click.option("--confirm-prod", is_flag=True, help="Required to delete a protected environment (prod).")
+@_concurrency
+@pass_app
+def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int) -> None:
+    """Delete every stack, in reverse dependency order, after a confirmation naming the environment
+    and what is kept (snapshots, buckets, repositories, secrets, log groups, keys)."""
+    from deploy.errors import BadInput, DeployError
+    from deploy.ui import views
+
+    project = app.project()
+    protected = project.cfg.termination_protection
+    if confirm_prod and not protected:
+        raise BadInput(f"--confirm-prod is only for a protected environment (prod); {project.env} is not one")
+    if protected and not confirm_prod:
+        raise BadInput(f"{project.env} is protected (termination protection): deleting it needs --confirm-prod as well")
+    if not yes and not app.interactive():
+        raise BadInput("delete needs a confirmation: run it in a terminal, or pass --yes")
+    project.check()
+    deployer = app.deployer(concurrency)
+    order = list(reversed(project.order()))
+    live = deployer.live(order)
+    present = [k for k in order if live[k] is not None]
+    nested = deployer.ops.describe(project.stack_name("main")) is not None
+    if not present and not nested:
+        click.echo(f"nothing to delete: no stack of {project.env} exists")
+        return
+    ident = app.aws().identity()
+    names = ([project.stack_name("main")] if nested else []) + [project.stack_name(k) for k in present]
+    retained = [r for r in project.retained(ident.account, app.aws().region) if r.stack in present or nested]
+    click.echo(f"About to delete environment {project.env} in account {ident.account} ({app.aws().region}):")
+    click.echo(f"  {len(names)} stack{'s' if len(names) != 1 else ''}, in this order: {', '.join(names)}")
+    click.echo(views.retained_text(retained, project.env))
+    if not yes:
+        typed = click.prompt(f"Type the environment name ({project.env}) to delete it", default="", show_default=False)
+        if typed.strip() != project.env:
+            raise DeployError("not confirmed: nothing was deleted")
+    _finish(deployer.delete(allow_protected=confirm_prod), project)
+
+
+@click.command("main", short_help="The nested deployment (hana-<env> from main.yaml).")
+@_continue_rollback
+@pass_app
+def main_stack(app: App, continue_rollback: bool) -> None:
+    """The nested deployment: upload the child templates (content-addressed, to a private, encrypted,
+    versioned bucket), then deploy `hana-<env>` from out/<env>/main.yaml."""
+    from deploy.engine.nested import Nested
+    from deploy.errors import BadInput
+
+    project = app.project()
+    project.check()
+    if not project.has_main():
+        raise BadInput(f"{project.env_dir}/main.yaml does not exist: run `make templates`")
+    deployer = app.deployer()
+    nested = Nested(deployer)
+    report = nested.deploy(continue_rollback=continue_rollback)
+    up = nested.uploads
+    if up is not None:
+        created = " (created)" if nested.bucket_created else ""
+        click.echo(
+            f"templates in s3://{up.bucket}{created}: {len(up.uploaded)} uploaded, {len(up.present)} already there",
+            err=True,
+        )
+    _finish(report, project)
+
+
+COMMANDS = (deploy_all, deploy_stack, plan, status, outputs, delete, main_stack)

@@ -1,0 +1,12 @@
+"""The stack engine: what is deployed and how one stack, and then all of them, reach their templates.
+
+    project.py     the registry + out/<env>/ templates: stack names, order, parameters, retained data
+    reporting.py   the Reporter interface the engine reports progress to (deploy.ui implements it)
+    cfn.py         the vocabulary: statuses, Outcome/Result/Request, Timing, Pacer, error helpers, Api
+    stackops.py    one stack: change sets, polling, events, no-op detection, stuck states
+    plan.py        the scheduler (dependency graph, waves) and the Deployer (deploy, plan, delete, status)
+    nested.py      the nested deployment from main.yaml
+
+May import deploy.aws and deploy.errors (and hana_templates); never deploy.ops, deploy.ui or
+deploy.commands.
+"""
