@@ -88,7 +88,7 @@ class DeployGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:  # type: ignore[override]  # noqa: E501
-        argv = _hoist_local(list(sys.argv[1:] if args is None else args))
+        argv = hoist_global_options(list(sys.argv[1:] if args is None else args), self.commands)
         debug = "--debug" in argv
         try:
             rv = super().main(
@@ -129,13 +129,59 @@ class DeployGroup(click.Group):
         return rv
 
 
-def _hoist_local(argv: list[str]) -> list[str]:
-    """`python -m deploy all --local` reads like the other flags of a command; `--local` is an
-    option of the group, so it is moved in front of the command name."""
+# The group's own options, accepted after the command name too (`login --profile X`, `status
+# --env prod`, `all --local`): each value-taking one with its value, each flag alone.
+GLOBAL_VALUE_OPTIONS = ("--env", "--profile", "--region", "--endpoint-url")
+GLOBAL_FLAGS = ("--local", "--debug")
+
+
+def hoist_global_options(argv: list[str], commands: dict[str, click.Command] | None = None) -> list[str]:
+    """Move the group's options that follow the command name in front of it, so `python -m deploy
+    login --profile X` means `python -m deploy --profile X login`. An option the command defines
+    itself (`cost --env`) stays where it is; nothing after `--` moves."""
     end = argv.index("--") if "--" in argv else len(argv)
-    if "--local" not in argv[:end]:
-        return argv
-    return ["--local", *[a for a in argv[:end] if a != "--local"], *argv[end:]]
+    head, tail = argv[:end], argv[end:]
+    i = 0
+    while i < len(head) and head[i].startswith("-"):  # the options before the command name
+        i += 2 if head[i] in GLOBAL_VALUE_OPTIONS else 1
+    own = _own_options(head[i:], commands or {})
+    hoisted: list[str] = []
+    rest: list[str] = head[:i]
+    j = i
+    while j < len(head):
+        token = head[j]
+        name = token.split("=", 1)[0]
+        if name in own:
+            rest.append(token)
+            if name in GLOBAL_VALUE_OPTIONS and "=" not in token and j + 1 < len(head):
+                rest.append(head[j + 1])
+                j += 1
+        elif name in GLOBAL_FLAGS:
+            hoisted.append(token)
+        elif name in GLOBAL_VALUE_OPTIONS and ("=" in token or j + 1 < len(head)):
+            hoisted.append(token)
+            if "=" not in token:
+                hoisted.append(head[j + 1])
+                j += 1
+        else:
+            rest.append(token)
+        j += 1
+    return [*hoisted, *rest, *tail]
+
+
+def _own_options(words: list[str], commands: dict[str, click.Command]) -> set[str]:
+    """The option names the command (and its subcommand, for a group like `secrets`) defines."""
+    names: set[str] = set()
+    command = commands.get(words[0]) if words else None
+    rest = words[1:]
+    while command is not None:
+        for param in command.params:
+            names.update(o for o in getattr(param, "opts", ()) if o.startswith("--"))
+        sub = getattr(command, "commands", None)
+        first = next((w for w in rest if not w.startswith("-")), None)
+        command = sub.get(first) if sub and first else None
+        rest = rest[rest.index(first) + 1 :] if command is not None else []
+    return names
 
 
 def _fail(message: str, code: int) -> None:
@@ -165,7 +211,7 @@ pass_app = click.make_pass_decorator(App, ensure=True)
     "--local",
     is_flag=True,
     help="Use the local AWS emulator (`python -m deploy local`) at $HANA_EMULATOR_URL or "
-    "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS. Also accepted after the command.",
+    "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.pass_context
@@ -185,6 +231,8 @@ def cli(
     python -m deploy plan                   what a deploy would change
     python -m deploy status                 stacks and key endpoints
     python -m deploy --env prod --profile hana-prod all
+
+    The options above are accepted after the command name too (`all --env prod --local`).
     """
     from deploy.aws.session import Settings
     from deploy.errors import BadInput

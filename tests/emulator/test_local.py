@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import hana_emulator as emulator
 from deploy.commands import cli
-from deploy.commands.group import _hoist_local
+from deploy.commands.group import hoist_global_options
 from hana_emulator import client, local, state
 
 
@@ -25,10 +25,17 @@ from hana_emulator import client, local, state
         (["--local", "status"], ["--local", "status"]),
         (["status"], ["status"]),
         (["stack", "x", "--", "--local"], ["stack", "x", "--", "--local"]),
+        # every global option, not only --local (issue #17: the printed `login --profile NAME` works)
+        (["login", "--profile", "hana-dev"], ["--profile", "hana-dev", "login"]),
+        (["status", "--env=prod", "--debug"], ["--env=prod", "--debug", "status"]),
+        (["secrets", "list", "--env", "prod", "--local"], ["--env", "prod", "--local", "secrets", "list"]),
+        # an option the command defines itself stays with the command
+        (["cost", "--env", "prod"], ["cost", "--env", "prod"]),
+        (["--env", "dev", "cost", "--env", "all", "--json"], ["--env", "dev", "cost", "--env", "all", "--json"]),
     ],
 )
 def test_local_is_accepted_after_the_command(argv, expected):
-    assert _hoist_local(argv) == expected
+    assert hoist_global_options(argv, cli.commands) == expected
 
 
 def _invoke(args: list[str], **env: str | None):
