@@ -6,7 +6,7 @@
     python generate.py --out DIR       # somewhere else
     python generate.py --check         # exit 1 listing stale, missing or extra files; writes nothing
 
-It also keeps README.md's stack table (between the stack-table markers) in step with the registry.
+It also keeps the stack table of docs/stacks.md (between the stack-table markers) in step with the registry.
 
 Output is deterministic: the same config always gives the same bytes.
 """
@@ -23,12 +23,12 @@ from hana_templates.render import render_environment
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_OUT = ROOT / "out"
-README = ROOT / "README.md"
+STACK_TABLE_DOC = ROOT / "docs" / "stacks.md"
 TABLE_START, TABLE_END = "<!-- stack-table -->\n", "<!-- /stack-table -->"
 
 
 def _readme_with_table(text: str) -> str:
-    """README.md with its stack table (between the markers) derived from the registry."""
+    """docs/stacks.md with its stack table (between the markers) derived from the registry."""
     head, _, rest = text.partition(TABLE_START)
     _, _, tail = rest.partition(TABLE_END)
     return head + TABLE_START + registry.stack_table() + TABLE_END + tail
@@ -73,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {err}", file=sys.stderr)
         return 2
-    readme = README.read_text() if README.exists() else None
+    readme = STACK_TABLE_DOC.read_text() if STACK_TABLE_DOC.exists() else None
     if args.check:
         problems = _problems(args.out, envs, files)
         if readme is not None and _readme_with_table(readme) != readme:
-            problems.append(f"stale:   {README} (stack table)")
+            problems.append(f"stale:   {STACK_TABLE_DOC} (stack table)")
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 path.unlink()
                 written += 1
     if readme is not None and _readme_with_table(readme) != readme:
-        README.write_text(_readme_with_table(readme))
+        STACK_TABLE_DOC.write_text(_readme_with_table(readme))
         written += 1
     print(f"{len(files)} templates for {', '.join(envs)} in {args.out} ({written} changed)")
     return 0

@@ -1,11 +1,11 @@
 """The stacks, their contracts and the dependency graph derived from them.
 
 This is the single source of stack order for everything: generate.py, main.yaml, the
-deployer and the README table. Order is never written by hand: a stack depends on the
+deployer and the stack table in docs/stacks.md. Order is never written by hand: a stack depends on the
 stacks whose outputs it declares as inputs (`From`), and graphlib sorts them.
 
 Exported: STACKS (name -> StackSpec, in module order), BUILDERS, order(), waves(),
-upstream(name), downstream(name), validate(), build(cfg), stack_table() (the README's).
+upstream(name), downstream(name), validate(), build(cfg), stack_table() (docs/stacks.md's).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def downstream(name: str, stacks: dict[str, StackSpec] | None = None) -> frozens
 
 
 def stack_table() -> str:
-    """The README's stack table (stack, purpose, inputs from), in deploy order."""
+    """The stack table of docs/stacks.md (stack, purpose, inputs from), in deploy order."""
     rows = ["| stack | purpose | inputs from |", "| ----- | ------- | ----------- |"]
     for name in order():
         spec = STACKS[name]
