@@ -320,9 +320,9 @@ class Deployer:
                 on_skip=lambda k, why: Result(k, names[k], Outcome.SKIPPED, message=why),
             )
         except KeyboardInterrupt:
-            flying = dict(self.ops.in_flight)  # before the workers notice and clean up
-            self.cancel.set()
+            self.interrupt()
             executor.shutdown(grace=2.0)
+            flying = dict(self.ops.in_flight)  # exact: nothing can start after interrupt()
             self.reporter.close()
             raise Interrupted(self._interrupted_message(resume or action, flying)) from None
         except BaseException:
@@ -333,6 +333,12 @@ class Deployer:
         executor.shutdown()
         self.reporter.close()
         return RunReport(action, results, self.timing.clock() - start)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: wait for the calls starting work in AWS at this moment, refuse every new one (no
+        change set is created or executed after this returns), and stop every wait."""
+        self.ops.gate.close()
+        self.cancel.set()
 
     def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
         again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"

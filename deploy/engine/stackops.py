@@ -30,10 +30,11 @@ Exported: StackOps.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from deploy.engine.cfn import (
@@ -120,6 +121,37 @@ class _Watch:
         return self.stack_reasons[0] if self.stack_reasons else None
 
 
+class StartGate:
+    """Every call that starts work in AWS (a change set created or executed, a stack deleted, a
+    rollback continued) passes through this gate. Ctrl-C closes it: `close()` waits for the calls
+    passing it at that moment, then every later `start()` raises Cancelled. So after Ctrl-C nothing
+    new starts, and the in-flight list (marked inside the gate, before the call) is exact."""
+
+    def __init__(self, cancel: threading.Event):
+        self.cancel = cancel
+        self._cond = threading.Condition()
+        self._active = 0
+        self._closed = False
+
+    @contextlib.contextmanager
+    def start(self) -> Iterator[None]:
+        with self._cond:
+            if self._closed or self.cancel.is_set():
+                raise Cancelled
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    def close(self, timeout: float = 15.0) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.wait_for(lambda: self._active == 0, timeout)
+
+
 class StackOps:
     """Operations on single stacks, shared by the threads of one run."""
 
@@ -140,6 +172,7 @@ class StackOps:
         self.live_value = live_value
         self._lock = threading.Lock()
         self.in_flight: dict[str, tuple[str, str]] = {}  # key -> (stack name, last status): changing in AWS
+        self.gate = StartGate(self.cancel)
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -157,6 +190,19 @@ class StackOps:
                 return None
             raise
         return stacks[0] if stacks else None
+
+    def _start(self, key: str, name: str, status: str | None, call: Callable[[], Any]) -> Any:
+        """Start something in AWS through the gate; with `status`, the stack is in flight from the
+        moment before the call (and not, if the call fails)."""
+        with self.gate.start():
+            if status is not None:
+                self._flying(key, name, status)
+            try:
+                return call()
+            except BaseException:
+                if status is not None:
+                    self._flying(key, name, None)
+                raise
 
     def _flying(self, key: str, name: str, status: str | None) -> None:
         with self._lock:
@@ -229,13 +275,12 @@ class StackOps:
         except _Failed as err:
             result = Result(req.key, req.name, Outcome.FAILED, message=str(err))
         except Cancelled:
-            raise
+            raise  # what is in flight stays listed: it goes on changing in AWS without us
         except Exception as err:  # an AWS error we did not expect: this stack fails, the run goes on
             if not is_aws_error(err):
                 raise
             result = Result(req.key, req.name, Outcome.FAILED, message=error_text(err))
-        finally:
-            self._flying(req.key, req.name, None)
+        self._flying(req.key, req.name, None)
         result.elapsed = self.timing.clock() - start
         result.notes = notes + result.notes
         return result
@@ -263,7 +308,7 @@ class StackOps:
                 self._note(
                     req.key, notes, f"{req.name} was left in REVIEW_IN_PROGRESS by an interrupted create: deleting it"
                 )
-                self._delete_and_wait(req.key, live)
+                self._delete_and_wait(req.key, live, expect="REVIEW_IN_PROGRESS")
                 live = None
             elif status in FAILED_CREATE:
                 why = self._last_failure(live)
@@ -273,7 +318,7 @@ class StackOps:
                     f"{req.name} is {status} after a failed create{f' ({why})' if why else ''}: "
                     "deleting it and creating it again",
                 )
-                final = self._delete_and_wait(req.key, live)
+                final = self._delete_and_wait(req.key, live, expect=status)
                 if final != "DELETE_COMPLETE":
                     raise _Failed(
                         f"{req.name} could not be deleted ({final}); delete it by hand: "
@@ -292,7 +337,12 @@ class StackOps:
                 self._note(req.key, notes, f"{req.name} is UPDATE_ROLLBACK_FAILED: continuing the rollback")
                 api = self._api()
                 watch = self._watch_for(api, live, None)
-                api("continue_update_rollback", StackName=live["StackId"])
+                self._start(
+                    req.key,
+                    req.name,
+                    "UPDATE_ROLLBACK_IN_PROGRESS",
+                    lambda api=api, sid=live["StackId"]: api("continue_update_rollback", StackName=sid),
+                )
                 final = self._wait(req.key, watch, early=False)
                 if final != "UPDATE_ROLLBACK_COMPLETE":
                     raise _Failed(
@@ -334,10 +384,22 @@ class StackOps:
             watch.add(e)
         return watch.first_failure() or live.get("StackStatusReason")
 
-    def _delete_and_wait(self, key: str, live: dict[str, Any]) -> str:
+    def _delete_and_wait(self, key: str, live: dict[str, Any], expect: str) -> str:
+        """Delete a stack left behind, after re-reading it: only if it is still in `expect` (another run
+        may have moved it on since we looked; then the caller looks again)."""
         api = self._api()
-        watch = self._watch_for(api, live, None)
-        api("delete_stack", StackName=live["StackId"])
+        fresh = self.describe(live["StackId"])
+        if fresh is None or fresh["StackStatus"] == "DELETE_COMPLETE":
+            return "DELETE_COMPLETE"
+        if fresh["StackStatus"] != expect:
+            raise _Failed(
+                f"{live['StackName']} changed from {expect} to {fresh['StackStatus']} while we looked: another run "
+                "is working on it; try again when it is done"
+            )
+        watch = self._watch_for(api, fresh, None)
+        self._start(
+            key, live["StackName"], "DELETE_IN_PROGRESS", lambda: api("delete_stack", StackName=live["StackId"])
+        )
         return self._wait(key, watch, deleting=True)
 
     def _parameters(self, req: Request, live: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -399,16 +461,21 @@ class StackOps:
         api = self._api()
         source = {"TemplateURL": req.template_url} if req.template_url else {"TemplateBody": req.body}
         try:
-            reply = api(
-                "create_change_set",
-                StackName=req.name,
-                ChangeSetName=_change_set_name("deploy"),
-                ChangeSetType=kind,
-                Parameters=params,
-                Capabilities=CAPABILITIES,
-                Tags=req.tags,
-                Description=f"{req.command}: {kind.lower()} {req.key}",
-                **source,
+            reply = self._start(
+                req.key,
+                req.name,
+                None,
+                lambda: api(
+                    "create_change_set",
+                    StackName=req.name,
+                    ChangeSetName=_change_set_name("deploy"),
+                    ChangeSetType=kind,
+                    Parameters=params,
+                    Capabilities=CAPABILITIES,
+                    Tags=req.tags,
+                    Description=f"{req.command}: {kind.lower()} {req.key}",
+                    **source,
+                ),
             )
         except ClientError as err:
             if _is_no_changes(error_text(err)):
@@ -432,16 +499,19 @@ class StackOps:
             stack = {"StackId": stack_id, "StackName": req.name}
             watch = self._watch_for(api, stack, len(changes))
             self.reporter.update(req.key, state=f"{kind}_IN_PROGRESS", done=0, total=len(changes))
-            self._flying(req.key, req.name, f"{kind}_IN_PROGRESS")
             try:
+                self._start(
+                    req.key, req.name, f"{kind}_IN_PROGRESS", lambda: api("execute_change_set", ChangeSetName=cs_id)
+                )
                 executed = True
-                api("execute_change_set", ChangeSetName=cs_id)
             except ClientError as err:
                 raise _Failed(f"{kind.lower()} failed: {error_text(err)}") from None
             final = self._wait(req.key, watch)
         except Cancelled:
-            if not executed:
+            if not executed:  # clean up what this run created and did not start: nothing is left behind
                 self._drop_change_set(api, cs_id, quiet=True)
+                if kind == "CREATE":
+                    self._drop_review_stack(api, stack_id, quiet=True)
             raise
         stack = self.describe(stack_id)
         if final in DONE_OK:
@@ -486,11 +556,16 @@ class StackOps:
             if not (quiet and is_aws_error(err)):
                 raise
 
-    def _drop_review_stack(self, api: Api, stack_id: str) -> None:
-        """A failed CREATE change set leaves an empty REVIEW_IN_PROGRESS stack: remove it."""
-        live = self.describe(stack_id)
-        if live and live["StackStatus"] == "REVIEW_IN_PROGRESS":
-            api("delete_stack", StackName=stack_id)
+    def _drop_review_stack(self, api: Api, stack_id: str, quiet: bool = False) -> None:
+        """A failed (or abandoned) CREATE change set leaves an empty REVIEW_IN_PROGRESS stack: remove it.
+        Only that stack, by id, and only while it is still REVIEW_IN_PROGRESS."""
+        try:
+            live = self.describe(stack_id)
+            if live and live["StackStatus"] == "REVIEW_IN_PROGRESS":
+                api("delete_stack", StackName=stack_id)
+        except Exception as err:
+            if not (quiet and is_aws_error(err)):
+                raise
 
     # --- plan ----------------------------------------------------------------------------------
 
@@ -569,13 +644,12 @@ class StackOps:
         except _Failed as err:
             result = Result(key, name, Outcome.FAILED, message=str(err))
         except Cancelled:
-            raise
+            raise  # what is in flight stays listed: it goes on changing in AWS without us
         except Exception as err:
             if not is_aws_error(err):
                 raise
             result = Result(key, name, Outcome.FAILED, message=error_text(err))
-        finally:
-            self._flying(key, name, None)
+        self._flying(key, name, None)
         result.elapsed = self.timing.clock() - start
         result.notes = notes + result.notes
         return result
@@ -600,14 +674,20 @@ class StackOps:
                     "--confirm-prod`; anything else: `aws cloudformation update-termination-protection "
                     f"--no-enable-termination-protection --stack-name {name}` first"
                 )
-            api("update_termination_protection", StackName=live["StackId"], EnableTerminationProtection=False)
+            self._start(
+                key,
+                name,
+                None,
+                lambda: api(
+                    "update_termination_protection", StackName=live["StackId"], EnableTerminationProtection=False
+                ),
+            )
             self._note(key, notes, f"termination protection of {name} turned off")
         total = len(self._resources(api, live["StackId"]))
         watch = self._watch_for(api, live, total)
-        self._flying(key, name, "DELETE_IN_PROGRESS")
         self.reporter.update(key, state="DELETE_IN_PROGRESS", done=0, total=total)
         try:
-            api("delete_stack", StackName=live["StackId"])
+            self._start(key, name, "DELETE_IN_PROGRESS", lambda: api("delete_stack", StackName=live["StackId"]))
         except ClientError as err:
             raise _Failed(f"delete failed: {error_text(err)}") from None
         final = self._wait(key, watch, deleting=True)

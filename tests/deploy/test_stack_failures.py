@@ -396,6 +396,7 @@ class _InterruptWhenBusy(ThreadExecutor):
 
     def wait_any(self):
         if self.deployer.ops.in_flight:
+            self.pressed_at = len(self.deployer.ops.client.calls)
             raise KeyboardInterrupt
         return super().wait_any()
 
@@ -405,11 +406,17 @@ def test_ctrl_c_stops_waiting_and_says_what_is_still_changing(tmp_path):
     fake.scripts["hana-dev-net"] = [Step("CREATE_IN_PROGRESS")] * 100_000
     timing = Timing(poll_min=0.01, poll_max=0.01)  # real (cancel-aware) sleeps
     deployer = _deployer(tmp_path, fake, timing)
-    deployer.executor_factory = lambda n: _InterruptWhenBusy(n, deployer)
+    executors = []
+    deployer.executor_factory = lambda n: executors.append(_InterruptWhenBusy(n, deployer)) or executors[-1]
 
     with pytest.raises(Interrupted) as caught:
         deployer.deploy()
 
+    # Nothing new started after Ctrl-C (issue #13): no change set created or executed, no stack deleted.
+    after = [op for op, _ in fake.calls[executors[0].pressed_at :]]
+    assert not {"create_change_set", "execute_change_set", "delete_stack"} & set(after), after
+    changing = {name for name, _ in deployer.ops.in_flight.values()}
+    assert changing == {n for n, st in fake.stacks.items() if st["StackStatus"].endswith("_IN_PROGRESS")}
     message = str(caught.value)
     assert caught.value.exit_code == 130
     assert "still changing in AWS" in message and "hana-dev-net (CREATE_IN_PROGRESS)" in message
