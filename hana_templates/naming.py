@@ -101,3 +101,8 @@ def tags(cfg: EnvConfig, stack: str, **extra: str) -> Tags:
 def waf_log_group(cfg: EnvConfig) -> str:
     """`aws-waf-logs-hana-dev`: WAF delivers only to log groups whose name starts with `aws-waf-logs-`."""
     return f"aws-waf-logs-{prefix(cfg)}"
+
+
+def deploy_lock(cfg: EnvConfig) -> str:
+    """The SSM parameter that is the environment's deploy lock (deploy/engine/lock.py): one writer at a time."""
+    return f"/{cfg.project}/{cfg.name}/deploy-lock"

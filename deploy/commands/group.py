@@ -12,9 +12,10 @@ Exported: cli (the group, without its commands: deploy.commands adds them), App,
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ class App:
     executor_factory: Callable[[int], Any] | None = None
     interactive: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())
     settings: Any = None
+    lock_poll: float | None = None  # seconds between tries of `--wait` (tests: small)
     _project: Any = None
     _aws: Any = None
 
@@ -45,6 +47,8 @@ class App:
 
             factory = self.project_factory or Project.default
             self._project = factory(self.settings.env)
+            if self.settings.emulator:
+                self._project.local = True
         return self._project
 
     def aws(self) -> Any:
@@ -55,6 +59,30 @@ class App:
             factory = self.aws_factory or (lambda settings, region: Aws(settings, region))
             self._aws = factory(self.settings, region)
         return self._aws
+
+    @contextlib.contextmanager
+    def locked(self, wait: bool = False) -> Iterator[None]:
+        """Hold the environment's deploy lock (deploy/engine/lock.py) for the block: every writing
+        command runs inside one; read-only commands never take it."""
+        from deploy.engine.lock import Lock
+        from hana_templates import naming
+
+        project = self.project()
+        self.aws().preflight(project.cfg)
+        lock = Lock(
+            self.aws().client("ssm"),
+            naming.deploy_lock(project.cfg),
+            project.env,
+            project.command(),
+            emit=lambda text: click.echo(text, err=True),
+            **({"poll": self.lock_poll} if self.lock_poll is not None else {}),
+        )
+        ctx = click.get_current_context(silent=True)
+        lock.acquire(f"{ctx.command_path if ctx else 'python -m deploy'} (env {project.env})", wait=wait)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def deployer(self, concurrency: int = 4, announce: bool = True) -> Any:
         """The deployer, after the preflight identity check (and, when `announce`, the line saying where)."""
@@ -190,6 +218,14 @@ def _fail(message: str, code: int) -> None:
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)
+
+# The option of every writing command (they all take the environment's deploy lock).
+wait_for_lock = click.option(
+    "--wait",
+    "wait_lock",
+    is_flag=True,
+    help="If another run holds the environment's deploy lock, wait for it instead of refusing.",
+)
 
 
 @click.group(cls=DeployGroup, context_settings=CONTEXT)

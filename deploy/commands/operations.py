@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from deploy.commands.group import App, pass_app
+from deploy.commands.group import App, pass_app, wait_for_lock
 
 SERVICES = ("api", "ws", "workers")  # ecs.SERVICES, repeated here so `--help` imports nothing heavy
 
@@ -123,8 +123,9 @@ def login(app: App, no_browser: bool, device_flow: bool) -> None:
     "uncommitted changes]. `latest` always moves too.",
 )
 @click.option("--no-rollout", is_flag=True, help="Push only: the services keep running their current image.")
+@wait_for_lock
 @pass_app
-def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rollout: bool) -> None:
+def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rollout: bool, wait_lock: bool) -> None:
     """Build the application image (for the tasks' platform), tag it with the git commit and `latest`, log in
     to ECR (token through stdin only), push both tags, then roll the services onto the new tag by
     updating the compute stack's ImageTag parameter and wait until they are stable.
@@ -166,20 +167,23 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
         if check.live_tag is None:
             click.echo(f"{check.stack} is not deployed yet: its first deploy runs :latest, this image")
             return
-        if check.live_tag == spec.tag:
-            if digest is None or digest == before:
-                click.echo(f"{check.stack} already runs {spec.tag}, the same image: nothing to roll out")
-                return
-            _emit(f"{check.stack} already runs the tag {spec.tag}, but ECR now holds a new image under it: restarting")
-            restarted, states = ecs.restart(ops, list(SERVICES))
-        else:
-            _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
-            report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
-            click.echo(views.summary(report, project.env))
-            if not report.ok:
-                result = report.results["compute"]
-                raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
-            states = ecs.wait_stable(ops, list(SERVICES))
+        if check.live_tag == spec.tag and (digest is None or digest == before):
+            click.echo(f"{check.stack} already runs {spec.tag}, the same image: nothing to roll out")
+            return
+        with app.locked(wait_lock):
+            if check.live_tag == spec.tag:
+                _emit(
+                    f"{check.stack} already runs the tag {spec.tag}, but ECR now holds a new image under it: restarting"
+                )
+                restarted, states = ecs.restart(ops, list(SERVICES))
+            else:
+                _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
+                report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
+                click.echo(views.summary(report, project.env))
+                if not report.ok:
+                    result = report.results["compute"]
+                    raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
+                states = ecs.wait_stable(ops, list(SERVICES))
     rows = [[k, st.summary(), st.revision] for k, st in states.items()]
     click.echo(_table(["Service", "Tasks", "Task definition"], rows))
 
@@ -191,8 +195,9 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
 @click.option("--count", type=click.IntRange(min=0), required=True, help="Tasks per service; 0 stops the service.")
 @click.option("--service", type=click.Choice(SERVICES), help="Only this service [default: api, ws and workers].")
 @click.option("--confirm-prod", is_flag=True, help="Required to stop (--count 0) a protected environment (prod).")
+@wait_for_lock
 @pass_app
-def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None:
+def scale(app: App, count: int, service: str | None, confirm_prod: bool, wait_lock: bool) -> None:
     """Set the desired task count and wait until the services are stable, showing the running
     count before and after. The count must fit the environment's limits (config.py: min_tasks
     to max_tasks), or be 0: the spec's "stop dev environment". A service with Application Auto
@@ -210,7 +215,8 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None
     with _aws_errors(app):
         ops = _ops(app, announce=True)
         start = ops.clock()
-        results = ecs.scale(ops, keys, count)
+        with app.locked(wait_lock):
+            results = ecs.scale(ops, keys, count)
         took = ops.clock() - start
     from deploy.ui.progress import fmt_elapsed
 
@@ -234,8 +240,9 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool) -> None
 
 @click.command("restart", short_help="Replace the running tasks (so they read changed secrets).")
 @click.argument("services", nargs=-1, type=click.Choice(SERVICES), metavar="[SERVICE]...")
+@wait_for_lock
 @pass_app
-def restart(app: App, services: tuple[str, ...]) -> None:
+def restart(app: App, services: tuple[str, ...], wait_lock: bool) -> None:
     """Start new tasks for the running services (default: all three) and wait until the old ones
     are gone: how a service picks up a changed secret. Services at 0 tasks are left alone."""
     from deploy.ops import ecs
@@ -243,7 +250,8 @@ def restart(app: App, services: tuple[str, ...]) -> None:
     keys = list(dict.fromkeys(services)) or list(SERVICES)
     with _aws_errors(app):
         ops = _ops(app, announce=True)
-        restarted, states = ecs.restart(ops, keys)
+        with app.locked(wait_lock):
+            restarted, states = ecs.restart(ops, keys)
     idle = [k for k in keys if k not in restarted]
     if restarted:
         click.echo(f"restarted {', '.join(restarted)}")
@@ -345,8 +353,11 @@ def secrets_list(app: App) -> None:
     default=None,
     help="Restart the running services that read it [default: ask on a terminal, otherwise no].",
 )
+@wait_for_lock
 @pass_app
-def secrets_set(app: App, name: str, force: bool, overwrite_generated: bool, restart: bool | None) -> None:
+def secrets_set(
+    app: App, name: str, force: bool, overwrite_generated: bool, restart: bool | None, wait_lock: bool
+) -> None:
     """Store a new value for NAME (anthropic-api-key, openai-api-key, elevenlabs-api-key, ...; the
     full hana/<env>/... name works too) in the JSON shape the services read. The value comes from
     a hidden prompt on a terminal, otherwise from stdin. Obvious mistakes are refused before
@@ -373,7 +384,7 @@ def secrets_set(app: App, name: str, force: bool, overwrite_generated: bool, res
     secrets.validate(kind, value, force=force, overwrite_generated=overwrite_generated)
     if kind.generated:
         _emit(f"warning: {kind.key}: {kind.consequence}")
-    with _aws_errors(app):
+    with _aws_errors(app), app.locked(wait_lock):
         ops = _ops(app, announce=True)
         secrets.set_value(ops, kind, value)
         click.echo(f'{secret_name}: new value stored as {{"{kind.field}": ...}} (not shown)')

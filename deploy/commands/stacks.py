@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from deploy.commands.group import App, pass_app
+from deploy.commands.group import App, pass_app, wait_for_lock
 
 
 def _finish(report: Any, project: Any) -> None:
@@ -47,8 +47,9 @@ _continue_rollback = click.option(
 @click.command("all", short_help="Deploy every stack, in dependency order, only what changed.")
 @_concurrency
 @_continue_rollback
+@wait_for_lock
 @pass_app
-def deploy_all(app: App, concurrency: int, continue_rollback: bool) -> None:
+def deploy_all(app: App, concurrency: int, continue_rollback: bool, wait_lock: bool) -> None:
     """Deploy every stack: each starts as soon as the stacks it reads from are done.
 
     Unchanged stacks are skipped without a change set; outputs pass to downstream stacks as parameters.
@@ -56,7 +57,9 @@ def deploy_all(app: App, concurrency: int, continue_rollback: bool) -> None:
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
-    _finish(deployer.deploy(continue_rollback=continue_rollback), project)
+    with app.locked(wait_lock):
+        report = deployer.deploy(continue_rollback=continue_rollback)
+    _finish(report, project)
 
 
 @click.command("stack", short_help="Deploy one stack.")
@@ -70,8 +73,9 @@ def deploy_all(app: App, concurrency: int, continue_rollback: bool) -> None:
     help="Set a deploy-time parameter (e.g. ImageTag=abc123); others keep their live value.",
 )
 @_continue_rollback
+@wait_for_lock
 @pass_app
-def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool) -> None:
+def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool, wait_lock: bool) -> None:
     """Deploy one stack (its upstream stacks must exist: their outputs become its parameters)."""
     from deploy.engine.plan import parse_overrides
 
@@ -80,7 +84,9 @@ def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_roll
     overrides = parse_overrides(parameters, project, key)
     project.check([key])
     deployer = app.deployer()
-    _finish(deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback), project)
+    with app.locked(wait_lock):
+        report = deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback)
+    _finish(report, project)
 
 
 @click.command("plan", short_help="Show what a deploy would change (nothing is executed).")
@@ -142,8 +148,9 @@ def outputs(app: App, name: str | None, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (automation).")
 @click.option("--confirm-prod", is_flag=True, help="Required to delete a protected environment (prod).")
 @_concurrency
+@wait_for_lock
 @pass_app
-def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int) -> None:
+def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int, wait_lock: bool) -> None:
     """Delete every stack, in reverse dependency order, after a confirmation naming the environment
     and what is kept (snapshots, buckets, repositories, secrets, log groups, keys)."""
     from deploy.errors import BadInput, DeployError
@@ -176,13 +183,16 @@ def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int) -> None:
         typed = click.prompt(f"Type the environment name ({project.env}) to delete it", default="", show_default=False)
         if typed.strip() != project.env:
             raise DeployError("not confirmed: nothing was deleted")
-    _finish(deployer.delete(allow_protected=confirm_prod), project)
+    with app.locked(wait_lock):
+        report = deployer.delete(allow_protected=confirm_prod)
+    _finish(report, project)
 
 
 @click.command("main", short_help="The nested deployment (hana-<env> from main.yaml).")
 @_continue_rollback
+@wait_for_lock
 @pass_app
-def main_stack(app: App, continue_rollback: bool) -> None:
+def main_stack(app: App, continue_rollback: bool, wait_lock: bool) -> None:
     """The nested deployment: upload the child templates (content-addressed, to a private, encrypted,
     versioned bucket), then deploy `hana-<env>` from out/<env>/main.yaml."""
     from deploy.engine.nested import Nested
@@ -194,7 +204,8 @@ def main_stack(app: App, continue_rollback: bool) -> None:
         raise BadInput(f"{project.env_dir}/main.yaml does not exist: run `make templates`")
     deployer = app.deployer()
     nested = Nested(deployer)
-    report = nested.deploy(continue_rollback=continue_rollback)
+    with app.locked(wait_lock):
+        report = nested.deploy(continue_rollback=continue_rollback)
     up = nested.uploads
     if up is not None:
         created = " (created)" if nested.bucket_created else ""

@@ -54,6 +54,7 @@ class Project:
     out_dir: Path = DEFAULT_OUT
     # Returns the problems with out/<env>/ ("network.yaml stale"); None: only check the files exist.
     freshness: Callable[[], list[str]] | None = None
+    local: bool = False  # --local: every hint carries it, so a pasted hint talks to the emulator too
     _bodies: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -111,7 +112,7 @@ class Project:
 
     def command(self) -> str:
         """How the user runs the deployer for this environment (for hints in messages)."""
-        return f"python -m deploy --env {self.env}"
+        return f"python -m deploy --env {self.env}{' --local' if self.local else ''}"
 
     # --- templates -----------------------------------------------------------------------------
 

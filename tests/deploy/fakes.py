@@ -242,10 +242,40 @@ class FakeSession:
     """Stands in for boto3.Session in `Aws(settings, region, session=FakeSession(...))`."""
 
     def __init__(self, **clients: Any):
-        self.clients = clients
+        self.clients = {"ssm": FakeSsm(), **clients}
 
     def client(self, service: str, **_: Any) -> Any:
         return self.clients[service]
+
+
+class FakeSsm:
+    """Parameter Store as the deploy lock uses it: PutParameter without Overwrite creates the
+    parameter or fails ParameterAlreadyExists, as AWS documents."""
+
+    def __init__(self) -> None:
+        self.parameters: dict[str, str] = {}
+
+    @staticmethod
+    def _error(code: str, operation: str) -> Exception:
+        from botocore.exceptions import ClientError
+
+        return ClientError({"Error": {"Code": code, "Message": code}}, operation)
+
+    def put_parameter(self, Name: str, Value: str, Overwrite: bool = False, **_: Any) -> dict[str, Any]:  # noqa: N803
+        if Name in self.parameters and not Overwrite:
+            raise self._error("ParameterAlreadyExists", "PutParameter")
+        self.parameters[Name] = Value
+        return {"Version": 1}
+
+    def get_parameter(self, Name: str, **_: Any) -> dict[str, Any]:  # noqa: N803
+        if Name not in self.parameters:
+            raise self._error("ParameterNotFound", "GetParameter")
+        return {"Parameter": {"Name": Name, "Value": self.parameters[Name]}}
+
+    def delete_parameter(self, Name: str) -> dict[str, Any]:  # noqa: N803
+        if self.parameters.pop(Name, None) is None:
+            raise self._error("ParameterNotFound", "DeleteParameter")
+        return {}
 
 
 class FakeSts:

@@ -47,7 +47,7 @@ def one_error_line(result) -> str:
 
 
 def test_the_commands_are_the_issues():
-    deployer = ["all", "cost", "delete", "local", "main", "outputs", "plan", "stack", "status"]
+    deployer = ["all", "cost", "delete", "local", "lock", "main", "outputs", "plan", "stack", "status"]
     operations = ["exec", "health", "login", "logs", "push", "restart", "scale", "secrets"]  # issue 7, tests/ops
     assert sorted(deployer + operations) == COMMANDS
 
