@@ -3,7 +3,7 @@
 moto is pinned exactly (pyproject): these patches replace or wrap moto-private functions, and
 tests/emulator/ covers each one, so an upgrade that moves them fails the build loudly.
 `apply()` installs all of them once per process; `hana_emulator.start()` calls it. The new
-resource models and the fixes to moto's own models live in cfn_models.py (summarised below).
+resource models and the fixes to moto's own models live in models/ (summarised below).
 
 Stack engine (replaces moto's create/execute/update/delete; moto never failed or rolled back)
 ---------------------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ Template language
   from moto's Secrets Manager and SSM anywhere in a property (moto passed them through as text);
   a missing secret or JSON key fails the resource, as in AWS.
 
-Resource types moto skipped, now created in the real service backends (cfn_models.py)
+Resource types moto skipped, now created in the real service backends (models/)
 ------------------------------------------------------------------------------------
 SecretsManager::Secret (GenerateSecretString, template + key) and SecretTargetAttachment (adds
 engine/host/port/dbInstanceIdentifier); ElastiCache::ReplicationGroup (GetAtt PrimaryEndPoint.*,
@@ -88,7 +88,7 @@ not visible through an API (moto has none): ElastiCache::ParameterGroup, Logs::Q
 EC2::SubnetRouteTableAssociation is replaced (moto's was invisible to describe_route_tables and
 could not be deleted).
 
-moto's own models, fixed (cfn_models.py)
+moto's own models, fixed (models/)
 ----------------------------------------
 - GetAtt attributes and Refs they lacked (`attribute_table`, `ref_table`): Subnet
   AvailabilityZone/VpcId/CidrBlock/SubnetId, VPC attributes, SecurityGroup GroupId/VpcId,
@@ -184,7 +184,7 @@ def apply() -> None:
     with LOCK:
         if _APPLIED:
             return
-        from . import cfn_models
+        from . import models as cfn_models
 
         _patch_model_registry(cfn_models.MODELS)
         _patch_backend()
@@ -245,7 +245,7 @@ def _check_supported(template: dict[str, Any]) -> None:
     if missing:
         raise ValidationError(
             message=f"Template format error: Unrecognized resource types: [{', '.join(missing)}] "
-            "(the local emulator does not model them; see hana_emulator/cfn_models.py)"
+            "(the local emulator does not model them; see hana_emulator/models/)"
         )
 
 
@@ -474,7 +474,7 @@ def _delete_one(stack: Any, logical: str, body: dict[str, Any], first_try: bool 
     """Delete one created resource with its events (Retain: skipped; Snapshot: a final
     snapshot first, where the type has snapshots). Raises on failure; the DELETE_FAILED
     event is written on the last try only."""
-    from .cfn_models import SNAPSHOT_DELETERS, snapshot_name
+    from .models import SNAPSHOT_DELETERS, snapshot_name
 
     rm = stack.resource_map
     rtype = body.get("Type", "")
@@ -1530,7 +1530,7 @@ def _patch_dynamic_references() -> None:
 def _patch_attributes() -> None:
     """GetAtt attributes and Refs that moto's own models lack (see `attribute_table`)."""
 
-    from .cfn_models import attribute_table, ref_table
+    from .models import attribute_table, ref_table
 
     for cls, extra in attribute_table().items():
         _add_attributes(cls, extra, UnformattedGetAttTemplateException)

@@ -1,6 +1,6 @@
 """Every resource type and GetAtt attribute in the generated templates is one the emulator
 really creates and answers. Adding a type to a template without teaching the emulator
-(hana_emulator/cfn_models.py) breaks the build here, not silently in a rehearsal."""
+(hana_emulator/models/) breaks the build here, not silently in a rehearsal."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_the_generated_templates_are_there():
 @pytest.mark.parametrize("rtype", _types())
 def test_the_emulator_creates_every_resource_type_we_use(rtype):
     models = _model_map()
-    assert rtype in models, f"{rtype} is used in out/ but moto would skip it: model it in hana_emulator/cfn_models.py"
+    assert rtype in models, f"{rtype} is used in out/ but moto would skip it: model it in hana_emulator/models/"
     assert cfn_extensions.unsupported_types({"Resources": {"X": {"Type": rtype}}}) == []
 
 
