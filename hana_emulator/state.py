@@ -91,9 +91,9 @@ def save(path: Path) -> int:
     import moto
 
     _register_reducers()
-    from . import cfn_extensions
+    from .engine import LOCK
 
-    with cfn_extensions.LOCK:
+    with LOCK:
         try:
             blob = pickle.dumps(
                 {"format": FORMAT, "moto": moto.__version__, "backends": snapshot()}, protocol=pickle.HIGHEST_PROTOCOL

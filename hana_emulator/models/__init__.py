@@ -4,7 +4,7 @@ Each model class (in the service modules) turns a CloudFormation resource into c
 backend of its service, so what a stack creates is visible through that service's API
 (list_secrets, describe_replication_groups, describe_scalable_targets, list_web_acls,
 describe_alarms, ...).
-`MODELS` is the registry `cfn_extensions` merges into moto's parser; `attribute_table()` and
+`MODELS` is the registry `patches` merges into moto's parser; `attribute_table()` and
 `ref_table()` add GetAtt attributes and Refs to moto's own models; `patch_moto_models()` fixes
 moto models that create the resource but mishandle properties (see each patch).
 
