@@ -7,8 +7,9 @@ and never the other way round (this package imports nothing from `deploy`).
     with emulator.start() as emu:          # in-process, 127.0.0.1, a free port
         cfn = emu.client("cloudformation")  # dummy credentials, never real AWS
 
-`cfn_extensions` holds every change made to moto (and documents what moto still ignores);
-`cfn_models` holds the CloudFormation resource types moto would otherwise skip.
+`cfn_extensions.apply()` installs every change made to moto; its docstring says which module
+holds each (the stack engine, change sets, template language, ...) and what moto still ignores.
+`models` holds the CloudFormation resource types moto would otherwise skip, one module per service.
 `client` is what a deploy command needs to talk to it; `server` starts it; `local` runs it in
 the foreground; `state` saves and loads it.
 Importing this package does not import moto: `start()` does.

@@ -17,10 +17,18 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
+# Modules that held pickled classes once: a state saved before hana_emulator/cfn_models.py became
+# the hana_emulator/models/ package names its resource models by the old module.
+_MOVED_MODULES = {"hana_emulator.cfn_models": "hana_emulator.models"}
 
 
 class StateError(Exception):
     """The state file cannot be read or written (one line for the user)."""
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(_MOVED_MODULES.get(module, module), name)
 
 
 def _rebuild_rsa_key(pem: bytes) -> Any:
@@ -83,9 +91,9 @@ def save(path: Path) -> int:
     import moto
 
     _register_reducers()
-    from . import cfn_extensions
+    from .engine import LOCK
 
-    with cfn_extensions.LOCK:
+    with LOCK:
         try:
             blob = pickle.dumps(
                 {"format": FORMAT, "moto": moto.__version__, "backends": snapshot()}, protocol=pickle.HIGHEST_PROTOCOL
@@ -107,7 +115,8 @@ def load(path: Path) -> int:
 
     _register_reducers()
     try:
-        data = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, written by save()
+        with path.open("rb") as file:
+            data = _Unpickler(file).load()  # noqa: S301 - our own file, written by save()
     except OSError as err:
         raise StateError(f"cannot read {path}: {err.strerror or err}") from None
     except Exception as err:

@@ -1,6 +1,6 @@
 """Every resource type and GetAtt attribute in the generated templates is one the emulator
 really creates and answers. Adding a type to a template without teaching the emulator
-(hana_emulator/cfn_models.py) breaks the build here, not silently in a rehearsal."""
+(hana_emulator/models/) breaks the build here, not silently in a rehearsal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hana_emulator import cfn_extensions
+from hana_emulator import cfn_extensions, dependencies, engine
 
 OUT = Path(__file__).resolve().parents[2] / "out"
 
@@ -41,7 +41,7 @@ def _getatts() -> list[tuple[str, str]]:
                     found.add((resources[value[0]]["Type"], value[1]))
                 elif key == "Fn::Sub":
                     text = value[0] if isinstance(value, list) else value
-                    for var in cfn_extensions._SUB_VAR.findall(text):
+                    for var in dependencies._SUB_VAR.findall(text):
                         name, _, attr = var.partition(".")
                         if attr and name in resources:
                             found.add((resources[name]["Type"], attr))
@@ -62,8 +62,8 @@ def test_the_generated_templates_are_there():
 @pytest.mark.parametrize("rtype", _types())
 def test_the_emulator_creates_every_resource_type_we_use(rtype):
     models = _model_map()
-    assert rtype in models, f"{rtype} is used in out/ but moto would skip it: model it in hana_emulator/cfn_models.py"
-    assert cfn_extensions.unsupported_types({"Resources": {"X": {"Type": rtype}}}) == []
+    assert rtype in models, f"{rtype} is used in out/ but moto would skip it: model it in hana_emulator/models/"
+    assert engine.unsupported_types({"Resources": {"X": {"Type": rtype}}}) == []
 
 
 @pytest.mark.parametrize(("rtype", "attribute"), _getatts(), ids=lambda v: str(v))
@@ -79,4 +79,4 @@ def test_the_emulator_answers_every_getatt_we_use(rtype, attribute):
 
 def test_the_check_notices_a_type_the_emulator_does_not_model():
     template = {"Resources": {"X": {"Type": "AWS::Nope::Thing"}, "Q": {"Type": "AWS::SQS::Queue"}}}
-    assert cfn_extensions.unsupported_types(template) == ["AWS::Nope::Thing"]
+    assert engine.unsupported_types(template) == ["AWS::Nope::Thing"]

@@ -1,0 +1,116 @@
+"""S3: AWS::S3::BucketPolicy (moto skips it), and moto's bucket fixed.
+
+- S3 Bucket: VersioningConfiguration, PublicAccessBlockConfiguration, OwnershipControls,
+  LoggingConfiguration and LifecycleConfiguration applied (moto dropped them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.s3.models import s3_backends
+from moto.utilities.utils import get_partition
+
+from .base import Resource, _bool, _json_text
+
+
+class BucketPolicy(Resource):
+    """AWS::S3::BucketPolicy. Ref: the bucket name."""
+
+    TYPE = "AWS::S3::BucketPolicy"
+    CREATE_ONLY = ("Bucket",)
+
+    @classmethod
+    def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
+        bucket = properties["Bucket"]
+        backend = s3_backends[account_id][get_partition(region_name)]
+        backend.put_bucket_policy(bucket, _json_text(properties["PolicyDocument"]).encode())
+        return cls(bucket, properties, account_id, region_name)
+
+    def update(self, properties: dict[str, Any]) -> Resource:
+        return self.create(self.physical_resource_id, properties, self.account_id, self.region_name)
+
+    def remove(self) -> None:
+        backend = s3_backends[self.account_id][get_partition(self.region_name)]
+        if self.physical_resource_id in backend.buckets:
+            backend.delete_bucket_policy(self.physical_resource_id)
+
+
+def _patch_bucket() -> None:
+    """Apply the bucket settings moto's model drops: versioning, public access block, ownership
+    controls, access logging and lifecycle rules (on create and update)."""
+    from moto.s3.models import FakeBucket
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__
+    original_update = FakeBucket.update_from_cloudformation_json.__func__
+
+    def create(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
+    ) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+        _bucket_settings(bucket.name, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        return bucket
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        bucket = original_update(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        _bucket_settings(bucket.name, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)
+    FakeBucket.update_from_cloudformation_json = classmethod(update)
+
+
+def _bucket_settings(name: str, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+    backend = s3_backends[account_id][get_partition(region_name)]
+    versioning = properties.get("VersioningConfiguration")
+    if versioning:
+        backend.put_bucket_versioning(name, versioning["Status"])
+    block = properties.get("PublicAccessBlockConfiguration")
+    if block:
+        backend.put_public_access_block(name, {k: str(bool(_bool(v))).lower() for k, v in block.items()})
+    ownership = properties.get("OwnershipControls")
+    if ownership:
+        backend.put_bucket_ownership_controls(name, ownership["Rules"][0]["ObjectOwnership"])
+    logging = properties.get("LoggingConfiguration")
+    if logging and logging.get("DestinationBucketName"):
+        bucket = backend.get_bucket(name)
+        bucket.logging = {
+            "TargetBucket": logging["DestinationBucketName"],
+            "TargetPrefix": logging.get("LogFilePrefix", ""),
+        }
+    lifecycle = properties.get("LifecycleConfiguration")
+    if lifecycle:
+        backend.put_bucket_lifecycle_configuration(name, [_lifecycle_rule(r) for r in lifecycle.get("Rules") or []])
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the S3 API's shape (what moto's model parses)."""
+    out: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule.get("Status", "Enabled")}
+    out["Filter"] = {"Prefix": rule.get("Prefix", "")}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": str(rule["ExpirationInDays"])}
+    if "NoncurrentVersionExpiration" in rule:
+        out["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": str(rule["NoncurrentVersionExpiration"].get("NoncurrentDays"))
+        }
+    elif "NoncurrentVersionExpirationInDays" in rule:
+        out["NoncurrentVersionExpiration"] = {"NoncurrentDays": str(rule["NoncurrentVersionExpirationInDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        out["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": str(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        }
+    transitions = rule.get("Transitions") or []
+    if transitions:
+        out["Transition"] = [
+            {"Days": str(t.get("TransitionInDays")), "StorageClass": t["StorageClass"]} for t in transitions
+        ]
+    return out
