@@ -48,7 +48,9 @@ class App:
             factory = self.project_factory or Project.default
             self._project = factory(self.settings.env)
             if self.settings.emulator:
-                self._project.local = True
+                self._project.mode = "--local"
+            elif self.settings.endpoint_url:
+                self._project.mode = f"--endpoint-url {self.settings.endpoint_url}"
         return self._project
 
     def aws(self) -> Any:

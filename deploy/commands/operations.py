@@ -304,9 +304,10 @@ def logs(app: App, service: str, follow: bool, since: str, pattern: str | None, 
 # --- secrets ------------------------------------------------------------------------------------
 
 
-@click.group("secrets", short_help="List the secrets or set one (values are never shown).")
+@click.group("secrets", short_help="List, inspect or set the secrets (values shown only on request).")
 def secrets_group() -> None:
-    """The environment's Secrets Manager secrets (hana/<env>/<key>). Values are never printed."""
+    """The environment's Secrets Manager secrets (hana/<env>/<key>). Values are printed only by
+    `secrets get NAME --reveal`."""
 
 
 @secrets_group.command("list", short_help="Each secret: is a value set, when it changed, who reads it.")
@@ -405,6 +406,66 @@ def secrets_set(
             return
         restarted, states = ecs.restart(ops, running)
     click.echo(f"restarted {', '.join(restarted)}: they run with the new value")
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@secrets_group.command("get", short_help="A secret's metadata and which keys are set; --reveal for the value.")
+@click.argument("name", metavar="NAME")
+@click.option("--reveal", is_flag=True, help="Also print the stored value (stdout only; never logged).")
+@click.option("--json", "as_json", is_flag=True, help='JSON (with --reveal: the value under "value").')
+@pass_app
+def secrets_get(app: App, name: str, reveal: bool, as_json: bool) -> None:
+    """NAME's metadata (ARN, dates, KMS key, rotation, who reads it) and which JSON keys hold a
+    value. The value itself only with --reveal: printed to stdout, never to a log or --debug output,
+    with a warning on stderr when stdout is a terminal.
+
+    \b
+    python -m deploy secrets get anthropic-api-key
+    python -m deploy secrets get rds-master --reveal | jq -r .password
+    """
+    import json
+
+    from deploy.ops import secrets
+
+    project = app.project()
+    kind = secrets.resolve(project.cfg, name)
+    with _aws_errors(app):
+        ops = _ops(app, announce=False)
+        info, value = secrets.get(ops, kind, reveal=reveal)
+    if reveal and _stdout_is_terminal():
+        _emit(f"warning: printing the value of {info.name}: it stays in this terminal's scrollback")
+    if as_json:
+        data = info.as_json()
+        if reveal:
+            data["value"] = value
+        click.echo(json.dumps(data, indent=2))
+        return
+    if reveal:
+        click.echo(value if value is not None else "")
+        return
+
+    def when(v: Any) -> str:
+        return f"{v.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if v else "-"
+
+    keys = ", ".join(f"{k} ({v})" for k, v in info.keys.items()) or "-"
+    rows = [
+        ("Name", info.name),
+        ("ARN", info.arn),
+        ("Value", info.state + (" (generated)" if kind.generated else "")),
+        ("JSON keys", keys),
+        ("Read by", ", ".join(info.readers) or "-"),
+        ("Created", when(info.created)),
+        ("Last changed", when(info.changed)),
+        ("Last accessed", when(info.accessed)),
+        ("KMS key", info.kms_key),
+        ("Rotation", "on" if info.rotation else "off"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        click.echo(f"{k:<{width}}  {v}")
 
 
 # --- exec ---------------------------------------------------------------------------------------

@@ -107,15 +107,67 @@ def plan(app: App, name: str | None, concurrency: int) -> None:
     click.echo(views.plan_text(deployer.plan(keys), project.env))
 
 
-@click.command("status", short_help="Stacks and key endpoints.")
+@click.command("status", short_help="Stacks, endpoints, internal resources, console links and services.")
+@click.option("--json", "as_json", is_flag=True, help="JSON: stacks, endpoints, internal resources, links, services.")
 @pass_app
-def status(app: App) -> None:
-    """The stacks (status, last update) and the key endpoints (load balancer, health, API, WebSocket)."""
+def status(app: App, as_json: bool) -> None:
+    """The spec's "Deployed Resources": the stacks (status, last update), the key endpoints, the internal
+    resources (RDS, Redis, ECR), the AWS Console links, the HANA TUI line, and the services (tasks, task
+    definition and image tag, rollout, latest event). The AWS calls run in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from deploy.errors import DeployError
+    from deploy.ops import services
+    from deploy.ops.context import Ops
     from deploy.ui import views
+    from hana_templates import naming
 
     project = app.project()
     deployer = app.deployer(announce=False)
-    click.echo(views.status_text(deployer.status(), project.env))
+    ops = Ops(app.aws(), project.cfg, project.command())
+
+    def service_rows() -> Any:
+        try:
+            return services.service_rows(ops)
+        except DeployError as err:  # compute not deployed: the stacks table says so
+            return str(err)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        stacks_future = pool.submit(deployer.status)
+        services_future = pool.submit(service_rows)
+        rows, svc = stacks_future.result(), services_future.result()
+    region = app.aws().region
+    prefix = naming.prefix(project.cfg)
+    secrets_prefix = naming.secret_name(project.cfg, "").rstrip("/")
+    if as_json:
+        found = views.endpoints(r.outputs for r in rows)
+        click.echo(
+            json.dumps(
+                {
+                    "env": project.env,
+                    "region": region,
+                    "stacks": [
+                        {
+                            "key": r.key,
+                            "name": r.name,
+                            "status": r.status,
+                            "updated": r.updated,
+                            "protected": r.protected,
+                        }
+                        for r in rows
+                    ],
+                    "endpoints": dict(found),
+                    "internal": {k: v for k, v, _ in views.internal_resources(r.outputs for r in rows)},
+                    "console": dict(views.console_links(region, prefix, secrets_prefix, (r.outputs for r in rows))),
+                    "services": [s.as_json() for s in svc] if isinstance(svc, list) else [],
+                    "services_note": None if isinstance(svc, list) else svc,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    click.echo(views.status_text(rows, project.env, svc, region, prefix, secrets_prefix))
 
 
 @click.command("outputs", short_help="Stack outputs, readable or --json.")

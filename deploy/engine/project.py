@@ -54,7 +54,9 @@ class Project:
     out_dir: Path = DEFAULT_OUT
     # Returns the problems with out/<env>/ ("network.yaml stale"); None: only check the files exist.
     freshness: Callable[[], list[str]] | None = None
-    local: bool = False  # --local: every hint carries it, so a pasted hint talks to the emulator too
+    # The global options of the mode this run is in (`--local`, `--endpoint-url URL`): every hint
+    # carries them, so a pasted hint talks to the same place.
+    mode: str = ""
     _bodies: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -112,7 +114,7 @@ class Project:
 
     def command(self) -> str:
         """How the user runs the deployer for this environment (for hints in messages)."""
-        return f"python -m deploy --env {self.env}{' --local' if self.local else ''}"
+        return f"python -m deploy --env {self.env}{' ' + self.mode if self.mode else ''}"
 
     # --- templates -----------------------------------------------------------------------------
 

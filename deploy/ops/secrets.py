@@ -17,13 +17,14 @@ are signed with the JWT secret, TUI clients hold the gateway token.
 ECS injects secrets when a task starts, so the services that read a secret
 (hana_templates.naming.SERVICE_SECRETS) see a new value only after a restart.
 
-Exported: Kind, KINDS, resolve, validate, payload, readers, SecretRow, list_rows, set_value.
+Exported: Kind, KINDS, resolve, validate, payload, readers, SecretRow, list_rows, set_value, SecretInfo, get.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -305,3 +306,111 @@ def set_value(ops: Ops, kind: Kind, value: str) -> str:
         raise
     sm.put_secret_value(SecretId=name, SecretString=payload(kind, value, current))
     return name
+
+
+# --- get ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SecretInfo:
+    """What `secrets get` shows: metadata and which JSON keys hold something, never a value."""
+
+    key: str
+    name: str
+    arn: str
+    description: str
+    created: datetime | None
+    changed: datetime | None
+    accessed: datetime | None
+    kms_key: str
+    rotation: bool
+    readers: list[str]
+    state: str  # set, empty, no value, not JSON, no <field>
+    keys: dict[str, str]  # JSON key -> set / empty (the values are dropped)
+
+    def as_json(self) -> dict[str, Any]:
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "key": self.key,
+            "name": self.name,
+            "arn": self.arn,
+            "description": self.description,
+            "created": when(self.created),
+            "changed": when(self.changed),
+            "accessed": when(self.accessed),
+            "kms_key": self.kms_key,
+            "rotation": self.rotation,
+            "readers": self.readers,
+            "state": self.state,
+            "keys": self.keys,
+        }
+
+
+def get(ops: Ops, kind: Kind, reveal: bool = False) -> tuple[SecretInfo, str | None]:
+    """The secret's metadata and the state of each JSON key; the SecretString itself only with
+    `reveal` (the caller prints it to stdout and nowhere else)."""
+    from botocore.exceptions import ClientError
+
+    from hana_templates import naming
+
+    sm = ops.client("secretsmanager")
+    name = naming.secret_name(ops.cfg, kind.key)
+    try:
+        meta = sm.describe_secret(SecretId=name)
+    except ClientError as err:
+        if error_code(err) == "ResourceNotFoundException":
+            raise DeployError(
+                f"secret {name} does not exist in {ops.region}: deploy the secrets stack first "
+                f"(`{ops.command} stack secrets`)"
+            ) from None
+        raise
+    text: str | None = None
+    try:
+        with _no_wire_logs():
+            text = sm.get_secret_value(SecretId=name).get("SecretString")
+    except ClientError as err:
+        if error_code(err) != "ResourceNotFoundException":
+            raise
+    keys: dict[str, str] = {}
+    state = "no value"
+    if text is not None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            keys = {k: ("set" if str(v).strip() else "empty") for k, v in data.items()}
+            state = keys.get(kind.field, f"no {kind.field}")
+        else:
+            state = "not JSON"
+    info = SecretInfo(
+        key=kind.key,
+        name=name,
+        arn=meta.get("ARN", ""),
+        description=meta.get("Description", ""),
+        created=meta.get("CreatedDate"),
+        changed=meta.get("LastChangedDate"),
+        accessed=meta.get("LastAccessedDate"),
+        kms_key=meta.get("KmsKeyId", "") or "aws/secretsmanager",
+        rotation=bool(meta.get("RotationEnabled")),
+        readers=readers(kind.key),
+        state=state,
+        keys=keys,
+    )
+    return info, (text if reveal else None)
+
+
+@contextlib.contextmanager
+def _no_wire_logs() -> Iterator[None]:
+    """No log record while a value is in flight: botocore logs response bodies at DEBUG, and a
+    user's `--debug` (or a logging set-up of their own) must not copy a secret into a log."""
+    import logging
+
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(previous)

@@ -3,7 +3,8 @@
 Pure functions from results to strings, so the CLI stays thin and the wording is testable.
 Tables follow the spec's markdown style, so `status` output pastes into a README unchanged.
 
-Exported: table, summary, plan_text, status_text, endpoints, outputs_text, retained_text.
+Exported: table, summary, plan_text, status_text, endpoints, internal_resources, console_links, services_text,
+outputs_text, retained_text.
 """
 
 from __future__ import annotations
@@ -117,7 +118,85 @@ def endpoints(outputs: Iterable[dict[str, str]]) -> list[tuple[str, str]]:
     return [*rows, ("Health Check", f"{base}/health"), ("API", f"{base}/api/"), ("WebSocket", f"{ws}://{host}/ws/")]
 
 
-def status_text(rows: list[Any], env: str) -> str:
+def internal_resources(outputs: Iterable[dict[str, str]]) -> list[tuple[str, str, str]]:
+    """The spec's "Internal Resources": RDS and Redis endpoint:port, the ECR repository URI (stack outputs)."""
+    merged: dict[str, str] = {}
+    for out in outputs:
+        merged.update(out)
+    rows = []
+    if merged.get("DbEndpointAddress"):
+        rows.append(
+            (
+                "RDS PostgreSQL",
+                f"{merged['DbEndpointAddress']}:{merged.get('DbEndpointPort', '5432')}",
+                "Only accessible from ECS tasks",
+            )
+        )
+    if merged.get("RedisPrimaryEndpointAddress"):
+        port = merged.get("RedisPrimaryEndpointPort", "6379")
+        rows.append(("Redis", f"{merged['RedisPrimaryEndpointAddress']}:{port}", "Only accessible from ECS tasks"))
+    if merged.get("EcrRepositoryUri"):
+        rows.append(("ECR", merged["EcrRepositoryUri"], "Docker image repository"))
+    return rows
+
+
+def console_links(
+    region: str, prefix: str, secrets_prefix: str, outputs: Iterable[dict[str, str]]
+) -> list[tuple[str, str]]:
+    """The spec's "AWS Console Links" for the environment's region (names from outputs, else from naming)."""
+    from urllib.parse import quote
+
+    merged: dict[str, str] = {}
+    for out in outputs:
+        merged.update(out)
+    base = f"https://{region}.console.aws.amazon.com"
+    q = f"region={region}"
+    dashboard = merged.get("DashboardName", f"{prefix}-overview")
+    cluster = merged.get("ClusterName", prefix)
+    db = merged.get("DbInstanceIdentifier", f"{prefix}-postgres")
+    return [
+        ("CloudWatch Dashboard", f"{base}/cloudwatch/home?{q}#dashboards:name={dashboard}"),
+        ("ECS Cluster", f"{base}/ecs/v2/clusters/{cluster}/services?{q}"),
+        ("RDS Database", f"{base}/rds/home?{q}#database:id={db}"),
+        ("Secrets Manager", f"{base}/secretsmanager/listsecrets?{q}&search={quote(secrets_prefix, safe='')}"),
+        ("CloudFormation Stacks", f"{base}/cloudformation/home?{q}#/stacks?filteringText={prefix}"),
+    ]
+
+
+def services_text(rows: list[Any]) -> str:
+    """The services table: tasks, task definition and image tag, rollout, the newest service event."""
+    return table(
+        ["Service", "Running", "Desired", "Pending", "Task definition", "Image tag", "Rollout", "Latest event"],
+        [
+            [
+                r.key,
+                str(r.running),
+                str(r.desired),
+                str(r.pending),
+                r.revision,
+                r.tag,
+                r.rollout.lower().replace("_", " ") + (f" ({r.deployments} deployments)" if r.deployments > 1 else ""),
+                (f"{_when(r.event_at)}: " if r.event_at else "") + _shorten(r.event, 90),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def status_text(
+    rows: list[Any],
+    env: str,
+    services: list[Any] | str | None = None,
+    region: str | None = None,
+    prefix: str | None = None,
+    secrets_prefix: str | None = None,
+) -> str:
+    """The stacks and Key Endpoints; with `services` (rows, or a line saying why there are none) and
+    `region`, also the spec's Internal Resources, Console Links, HANA TUI line and the services."""
     stacks = table(
         ["Stack", "Status", "Last updated", "Description"],
         [
@@ -137,6 +216,24 @@ def status_text(rows: list[Any], env: str) -> str:
         out.append(table(["Resource", "Endpoint"], [[f"**{k}**", f"`{v}`"] for k, v in found]))
     else:
         out.append("(none yet: the compute stack's AlbDnsName/ServiceUrl outputs appear once it is deployed)")
+    if region is None:
+        return "\n".join(out)
+    internal = internal_resources(r.outputs for r in rows)
+    out += ["", "### Internal Resources (Private Subnets)", ""]
+    if internal:
+        out.append(table(["Resource", "Endpoint", "Notes"], [[f"**{k}**", f"`{v}`", n] for k, v, n in internal]))
+    else:
+        out.append("(none yet: the database and storage stacks' outputs appear once they are deployed)")
+    out += ["", "### AWS Console Links", ""]
+    out += [
+        f"- [{label}]({url})"
+        for label, url in console_links(region, prefix or "", secrets_prefix or "", (r.outputs for r in rows))
+    ]
+    base = next((v for k, v in found if k == "Health Check"), None)
+    if base:
+        out += ["", "### HANA TUI", "", f"OPENCLAW_GATEWAY_URL={base.removesuffix('/health')} pnpm tui"]
+    out += ["", "### Services", ""]
+    out.append(services_text(services) if isinstance(services, list) else f"({services or 'no services'})")
     return "\n".join(out)
 
 

@@ -49,7 +49,8 @@ def one_error_line(result) -> str:
 def test_the_commands_are_the_issues():
     deployer = ["all", "cost", "delete", "local", "lock", "main", "outputs", "plan", "stack", "status"]
     operations = ["exec", "health", "login", "logs", "push", "restart", "scale", "secrets"]  # issue 7, tests/ops
-    assert sorted(deployer + operations) == COMMANDS
+    diagnosis = ["doctor", "drift", "events", "stopped"]  # issue 15, tests/ops
+    assert sorted(deployer + operations + diagnosis) == COMMANDS
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)], ids=["group", *COMMANDS])
