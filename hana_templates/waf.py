@@ -30,7 +30,7 @@ Everything else blocks, including the SQL injection group the spec asks for. The
 in the WAF log (below), so a rule can be moved back to Block once the logs show it safe.
 
 Logging: to the log group `aws-waf-logs-hana-<env>` (WAF accepts only that prefix), encrypted
-with this stack's key, retained, with `cfg.log_retention_days`. Only requests a rule blocked or
+with this stack's key, retained for `cfg.waf_log_retention_days` (a year in prod: security evidence). Only requests a rule blocked or
 counted are logged; ALB access logs record every request and sampled requests cover the rest.
 The `authorization` and `cookie` headers are redacted (bearer tokens, sessions). WAF adds the
 log group's resource policy for log delivery itself when the logging configuration is created.
@@ -44,7 +44,7 @@ from troposphere import GetAtt, Ref, Sub, Template, wafv2
 
 from . import naming
 from .config import EnvConfig
-from .constructs import key_arn, kms_key, log_group
+from .constructs import SHORT_SECURITY_LOG_REASON, key_arn, kms_key, log_group
 from .policies import logs_key_statement
 from .spec import From, Stack, StackSpec
 
@@ -114,7 +114,13 @@ def build(cfg: EnvConfig) -> Template:
     stack.add(alias)
     logs = stack.add(
         log_group(
-            "WafLogGroup", naming.waf_log_group(cfg), cfg.log_retention_days, cfg, SPEC.name, kms_key_arn=key_arn(key)
+            "WafLogGroup",
+            naming.waf_log_group(cfg),
+            cfg.waf_log_retention_days,
+            cfg,
+            SPEC.name,
+            kms_key_arn=key_arn(key),
+            short_retention_reason=SHORT_SECURITY_LOG_REASON,
         )
     )
     stack.add(

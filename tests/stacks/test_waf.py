@@ -115,7 +115,8 @@ def test_waf_logs_to_an_aws_waf_logs_group_with_retention_retained_and_encrypted
     tmpl = template(env, "waf")
     group = one(tmpl, "AWS::Logs::LogGroup")
     assert props(group)["LogGroupName"] == f"aws-waf-logs-hana-{env}"
-    assert props(group)["RetentionInDays"] == config.get(env).log_retention_days
+    # security evidence: the spec's 7 days in dev, a year in prod (AWS Control Tower CT.CLOUDWATCH.PR.2)
+    assert props(group)["RetentionInDays"] == config.get(env).waf_log_retention_days == {"dev": 7, "prod": 365}[env]
     assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
     assert props(group)["KmsKeyId"] == {"Fn::GetAtt": ["WafLogsKey", "Arn"]}
 
