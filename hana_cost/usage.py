@@ -11,10 +11,11 @@ Exported: Assumption, ASSUMPTIONS, Usage, for_env(name, overrides), parse_overri
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .errors import CostError
+from .errors import CostInputError
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,13 @@ def for_env(env: str, overrides: Mapping[str, float] | None = None) -> Usage:
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(values))
     if unknown:
-        raise CostError(f"unknown assumption {unknown[0]!r}; allowed: {', '.join(ASSUMPTIONS)}")
+        raise CostInputError(f"unknown assumption {unknown[0]!r}; allowed: {', '.join(ASSUMPTIONS)}")
     values.update(overrides)
     return Usage(values, frozenset(overrides))
 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, float]:
-    """`["nat_gb=120", "alb_lcu=1.5"]` -> {"nat_gb": 120.0, "alb_lcu": 1.5}; CostError on a bad pair."""
+    """`["nat_gb=120", "alb_lcu=1.5"]` -> {"nat_gb": 120.0, "alb_lcu": 1.5}; CostInputError (exit 2) on a bad pair."""
     result: dict[str, float] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
@@ -115,11 +116,11 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, float]:
                 raise ValueError
             value = float(raw)
         except ValueError:
-            raise CostError(f"assumption {pair!r} is not NAME=NUMBER; e.g. nat_gb=120") from None
-        if value < 0:
-            raise CostError(f"assumption {pair!r} is negative; allowed: 0 or more")
+            raise CostInputError(f"assumption {pair[:60]!r} is not NAME=NUMBER; e.g. nat_gb=120") from None
+        if not math.isfinite(value) or value < 0:
+            raise CostInputError(f"assumption {pair[:60]!r} is not a finite number of 0 or more; e.g. nat_gb=120")
         result[name.strip()] = value
     for name in result:
         if name not in ASSUMPTIONS:
-            raise CostError(f"unknown assumption {name!r}; allowed: {', '.join(ASSUMPTIONS)}")
+            raise CostInputError(f"unknown assumption {name[:60]!r}; allowed: {', '.join(ASSUMPTIONS)}")
     return result

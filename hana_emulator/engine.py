@@ -348,9 +348,19 @@ def run_create(backend: Any, stack: Any) -> None:
     stack_event(stack, "CREATE_COMPLETE")
 
 
-def _apply_template(backend: Any, stack: Any, template: str, parameters: dict[str, Any]) -> None:
+def _apply_template(
+    backend: Any,
+    stack: Any,
+    template: str,
+    parameters: dict[str, Any],
+    skip: frozenset[str] = frozenset(),
+    force: frozenset[str] = frozenset(),
+) -> None:
     """Move `stack` to `template` + `parameters`: add, then modify (dependency order), then
-    remove (reverse order, in the cleanup phase). ResourceFailure on the first failure."""
+    remove (reverse order, in the cleanup phase). ResourceFailure on the first failure. Resources
+    in `skip` (ContinueUpdateRollback's ResourcesToSkip) are marked complete without being touched;
+    resources in `force` are applied even when their definition did not change (the one a failed
+    rollback could not bring back)."""
 
     rm = stack.resource_map
     old_bodies = dict(rm._resource_json_map)
@@ -382,7 +392,17 @@ def _apply_template(backend: Any, stack: Any, template: str, parameters: dict[st
             if rm._parsed_resources.get(logical) is None:
                 _create_one(stack, logical, body)
             continue
-        if logical not in plan.static and not _reads_moved(body, moved):
+        if logical not in plan.static and logical not in force and not _reads_moved(body, moved):
+            continue
+        if logical in skip:
+            resource_event(
+                stack,
+                logical,
+                rtype,
+                "UPDATE_COMPLETE",
+                physical=_physical_id(rm._parsed_resources.get(logical)),
+                reason="Resource skipped during UPDATE_ROLLBACK",
+            )
             continue
         before = _reference_values(rm._parsed_resources.get(logical), read.get(logical, set()))
         old_physical = _physical_id(rm._parsed_resources.get(logical))
@@ -455,12 +475,30 @@ def run_update(backend: Any, stack: Any, template: str, parameters: dict[str, An
         try:
             _apply_template(backend, stack, old_template, old_parameters)
         except ResourceFailure as again:
+            stack.rollback_failed_on = again.logical
             stack_event(stack, "UPDATE_ROLLBACK_FAILED", f"{again.logical}: {again.reason}")
             return
         stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
         return
     stack.status_reason = None
     stack_event(stack, "UPDATE_COMPLETE")
+
+
+def run_continue_rollback(backend: Any, stack: Any, skip: frozenset[str]) -> None:
+    """ContinueUpdateRollback: apply the rollback target (the template and parameters the failed
+    rollback was moving back to, which `_apply_template` recorded on the stack) again, skipping
+    `skip`; UPDATE_ROLLBACK_COMPLETE, or UPDATE_ROLLBACK_FAILED once more."""
+    stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated")
+    failed = getattr(stack, "rollback_failed_on", None)
+    force = frozenset({failed} - skip) if failed else frozenset()
+    try:
+        _apply_template(backend, stack, stack.template, dict(stack.parameters or {}), skip, force)
+    except ResourceFailure as again:
+        stack.rollback_failed_on = again.logical
+        stack_event(stack, "UPDATE_ROLLBACK_FAILED", f"{again.logical}: {again.reason}")
+        return
+    stack.rollback_failed_on = None
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
 
 
 def run_delete(backend: Any, stack: Any) -> bool:

@@ -81,6 +81,12 @@ def _patch_responses() -> None:
         )
         return ActionResult({"StackId": stack.stack_id})
 
+    def continue_update_rollback(self: Any) -> Any:
+        self.cloudformation_backend.continue_update_rollback(
+            self._get_param("StackName"), self._get_param("ResourcesToSkip", []) or []
+        )
+        return EmptyResult()
+
     def with_request_options(handler: Any) -> Any:
         """moto's handlers drop Capabilities, DisableRollback and OnFailure: hand them to the
         backend through a thread-local for the duration of the request."""
@@ -126,6 +132,7 @@ def _patch_responses() -> None:
     response_cls.delete_change_set = delete_change_set
     response_cls.list_change_sets = list_change_sets
     response_cls.update_termination_protection = update_termination_protection
+    response_cls.continue_update_rollback = continue_update_rollback
     response_cls.create_stack = with_request_options(response_cls.create_stack)
     response_cls.create_change_set = with_request_options(response_cls.create_change_set)
     response_cls.update_stack = with_request_options(response_cls.update_stack)

@@ -32,6 +32,7 @@ from .engine import (
     _live_stack,
     _output_text,
     check_capabilities,
+    run_continue_rollback,
     run_create,
     run_delete,
     run_update,
@@ -136,6 +137,21 @@ def _patch_stack_methods() -> None:
             for cs_id in [i for i, cs in self.change_sets.items() if cs.stack_id == stack.stack_id]:
                 del self.change_sets[cs_id]
 
+    def continue_update_rollback(self: Any, name_or_stack_id: str, skip: list[str]) -> None:
+        """As AWS: only for a stack in UPDATE_ROLLBACK_FAILED (moto: HTTP 500, not implemented)."""
+        with LOCK:
+            stack = _live_stack(self, name_or_stack_id)
+            if stack is None:
+                raise ValidationError(name_or_stack_id)
+            if stack.status != "UPDATE_ROLLBACK_FAILED":
+                raise ValidationError(
+                    message=f"Stack {stack.stack_id} is in {stack.status} state and can not continue an update rollback."
+                )
+            unknown = [n for n in skip if n not in (stack.template_dict or {}).get("Resources", {})]
+            if unknown:
+                raise ValidationError(message=f"ResourcesToSkip: no such resources in the stack: {', '.join(unknown)}")
+            run_continue_rollback(self, stack, frozenset(skip))
+
     def update_termination_protection(self: Any, name_or_stack_id: str, enable: bool) -> Any:
         with LOCK:
             stack = _live_stack(self, name_or_stack_id)
@@ -148,6 +164,7 @@ def _patch_stack_methods() -> None:
     backend_cls.update_stack = update_stack
     backend_cls.delete_stack = delete_stack
     backend_cls.update_termination_protection = update_termination_protection
+    backend_cls.continue_update_rollback = continue_update_rollback
 
 
 def _patch_stack_model() -> None:

@@ -14,6 +14,7 @@ is_unreachable, unreachable_text (a lost endpoint as one line).
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from deploy.errors import BadInput, DeployError
 from hana_templates.config import EnvConfig
 
 LOGIN_HINT = "python -m deploy login --profile {profile}"
+# Region names: <area>-<direction>-<n>, with the partitions' infixes (us-gov-west-1, cn-north-1, eusc-de-east-1).
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - a comparison, not a bind
 REJECTED = {
     "ExpiredToken",
@@ -46,6 +49,10 @@ class Settings:
     emulator: bool = False  # --local: the local emulator, dummy credentials, no AWS config read
 
     def __post_init__(self) -> None:
+        if self.region is not None and not _REGION.fullmatch(self.region):
+            raise BadInput(
+                f"--region {self.region[:40]!r} is not an AWS region name; e.g. us-east-1, eu-west-1, ap-southeast-2"
+            )
         if self.endpoint_url is not None:
             url = urlparse(self.endpoint_url)
             if url.scheme not in ("http", "https") or not url.hostname:

@@ -20,10 +20,20 @@ import click
 def local_emulator(port: int, state: Path | None) -> None:
     """An embedded AWS emulator on 127.0.0.1 (moto, with hana-infra's CloudFormation extensions):
     every deploy command works against it with --local. State is in memory unless --state."""
-    from deploy.errors import DeployError
+    import os
+
+    from deploy.errors import BadInput, DeployError
     from hana_emulator import EmulatorError, local
     from hana_emulator.state import StateError
 
+    if state is not None:  # checked now, not at exit, when the session's state would be lost
+        folder = state.parent if str(state.parent) else Path(".")
+        if not folder.is_dir():
+            raise BadInput(
+                f"--state {state}: the folder {folder} does not exist; create it (mkdir -p {folder}) or pick another"
+            )
+        if not os.access(folder, os.W_OK):
+            raise BadInput(f"--state {state}: the folder {folder} is not writable; pick another")
     try:
         local.serve(port=port, state=state, echo=lambda line: click.echo(line, err=True))
     except (EmulatorError, StateError) as err:

@@ -380,7 +380,15 @@ class Deployer:
         outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
         if outside:
             live = self.live(outside)
-            missing = [k for k in outside if live[k] is None or live[k]["StackStatus"] not in USABLE]
+            unusable = [k for k in outside if live[k] is not None and live[k]["StackStatus"] not in USABLE]
+            if unusable:  # deployed, but in a state whose outputs cannot be trusted: say which state
+                k = unusable[0]
+                raise DeployError(
+                    f"{', '.join(self.project.stack_name(o) for o in order)} needs {self.project.stack_name(k)}, "
+                    f"which is {live[k]['StackStatus']}: bring it back first (`{self.project.command()} stack {k}"
+                    f"{' --continue-rollback' if live[k]['StackStatus'] == 'UPDATE_ROLLBACK_FAILED' else ''}`)"
+                )
+            missing = [k for k in outside if live[k] is None]
             if missing:
                 verb = "is" if len(missing) == 1 else "are"
                 raise DeployError(

@@ -104,7 +104,8 @@ class Project:
         hint = (
             " (the nested stack deploys with `python -m deploy main`)" if key in (MAIN, self.stack_name(MAIN)) else ""
         )
-        raise BadInput(f"unknown stack {key!r}; valid stacks: {', '.join(self.order())}{hint}")
+        shown = repr(key) if len(key) <= 60 else f"{key[:40]!r}... ({len(key)} characters)"
+        raise BadInput(f"unknown stack {shown}; valid stacks: {', '.join(self.order())}{hint}")
 
     def tags(self, key: str) -> list[dict[str, str]]:
         """The stack's tags (Project, Environment, ManagedBy, Stack): CloudFormation copies them to the resources."""

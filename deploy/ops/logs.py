@@ -32,7 +32,10 @@ def parse_since(text: str, now: datetime) -> datetime:
     value = text.strip()
     match = _SINCE.match(value.lower())
     if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        except OverflowError:  # beyond what a date can hold (e.g. 99999999999999d)
+            raise BadInput(f"--since {text[:40]!r} reaches back before year 1; e.g. 10m, 1h, 2d, 1w") from None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

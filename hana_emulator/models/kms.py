@@ -53,8 +53,8 @@ def _patch_kms_key() -> None:
         original_resource.description = properties.get("Description", original_resource.description)
         original_resource.policy = properties["KeyPolicy"]
         original_resource.key_rotation_status = properties["EnableKeyRotation"]
-        if properties["Tags"]:
-            backend.tag_resource(original_resource.id, properties["Tags"])
+        if properties["Tags"]:  # moto's tag_resource takes {key: value}, not CloudFormation's list
+            backend.tag_resource(original_resource.id, {t["TagKey"]: t["TagValue"] for t in properties["Tags"]})
         return original_resource
 
     Key.create_from_cloudformation_json = classmethod(create)

@@ -89,8 +89,14 @@ class Secret(Resource):
                 client_request_token=None,
                 version_stages=["AWSCURRENT"],
             )
-        if properties.get("Tags"):
-            backend.tag_resource(self.physical_resource_id, _tags(properties))
+        # Tags as CloudFormation sets them: the new set replaces the old (moto's tag_resource takes a
+        # {key: value} dict; passing CloudFormation's list failed every update with AttributeError).
+        new = {t["Key"]: t["Value"] for t in _tags(properties)}
+        gone = [t["Key"] for t in _tags(self.properties) if t["Key"] not in new]
+        if gone:
+            backend.untag_resource(self.physical_resource_id, gone)
+        if new:
+            backend.tag_resource(self.physical_resource_id, new)
         self.properties = properties
         return self
 

@@ -13,7 +13,7 @@ from deploy.aws.session import Aws, Settings
 from deploy.engine.cfn import Cancelled, Outcome, Pacer, Request, Timing
 from deploy.engine.plan import Deployer, ThreadExecutor
 from deploy.engine.stackops import StackOps
-from deploy.errors import Interrupted
+from deploy.errors import DeployError, Interrupted
 from tests.deploy import templates as T
 from tests.deploy.conftest import write_project
 from tests.deploy.fakes import FakeCfn, FakeSession, FakeSts, Step, client_error
@@ -422,3 +422,16 @@ def test_ctrl_c_stops_waiting_and_says_what_is_still_changing(tmp_path):
     assert "still changing in AWS" in message and "hana-dev-net (CREATE_IN_PROGRESS)" in message
     assert "resume with `python -m deploy --env dev all`" in message
     assert deployer.cancel.is_set()
+
+
+def test_an_upstream_stack_stuck_in_a_failed_rollback_is_named_with_its_state_and_the_way_out(tmp_path):
+    """Not "not deployed" (issue #13): the stack exists, its state is the problem."""
+    fake = FakeCfn()
+    fake.add_stack("hana-dev-net", "UPDATE_ROLLBACK_FAILED", outputs={"TopicArn": "arn:t", "TopicName": "t"})
+    fake.add_stack("hana-dev-store", "CREATE_COMPLETE", outputs={"QueueArn": "arn:q", "QueueName": "q"})
+    with pytest.raises(DeployError) as refused:
+        _deployer(tmp_path, fake).deploy(["app"])
+    assert str(refused.value) == (
+        "hana-dev-app needs hana-dev-net, which is UPDATE_ROLLBACK_FAILED: bring it back first "
+        "(`python -m deploy --env dev stack net --continue-rollback`)"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from click.testing import CliRunner
 
@@ -17,16 +16,14 @@ from tests.ops.test_doctor import local_run
 KEY = "sk-ant-api03-" + "Qq7" * 20
 
 
-def test_status_shows_the_deployed_resources_and_services_quickly(emulator_server):
+def test_status_shows_the_deployed_resources_and_services(emulator_server):
+    """What status shows; how fast it is, is a benchmark (bench/), never a timed test."""
     emulator_server.reset()
     run = local_run(emulator_server)
     assert run("all").exit_code == 0
     ecs = emulator_server.client("ecs")
     ecs.update_service(cluster="hana-dev", service="hana-dev-api", desiredCount=1)
-    run("status")  # warm up imports
-    start = time.perf_counter()
     result = run("status")
-    took = time.perf_counter() - start
     assert result.exit_code == 0, result.output
     out = result.stdout
     for heading in (
@@ -43,7 +40,6 @@ def test_status_shows_the_deployed_resources_and_services_quickly(emulator_serve
     assert "search=hana%2Fdev)" in out and "#dashboards:name=hana-dev-overview)" in out
     api = next(line for line in out.splitlines() if line.startswith("| api "))
     assert "| hana-dev-api:1 " in api and "| latest " in api
-    assert took < 2.0, f"status took {took:.2f} s"  # ~0.4 s alone on the emulator; CI machines are shared
 
     data = json.loads(run("status", "--json").stdout)
     assert data["internal"]["Redis"].endswith(":6379")
