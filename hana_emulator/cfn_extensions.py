@@ -39,8 +39,10 @@ the emulator)
 - WAFv2 (ours): rules stored as given, nothing filtered; Capacity counts only the AWS managed
   rule groups it knows and rate-based rules. CloudWatch alarms never change state. SNS email
   subscriptions stay pending; nothing is sent.
-- No policy is enforced: IAM, key, bucket, queue, topic and secret policies (TLS-only denies,
-  least privilege) are stored, never evaluated. No IAM capability check (CAPABILITY_NAMED_IAM).
+- IAM, key, queue, topic and secret policies (TLS-only denies, least privilege) are stored,
+  never evaluated. Bucket policies are evaluated by moto's S3 on object requests, without their
+  conditions (models/s3.py: the TLS-only statement does not apply to the emulator's http, which
+  stands in for AWS's https). CAPABILITY_IAM / CAPABILITY_NAMED_IAM are checked (engine.py).
 - Deleted secrets are removed at once (no recovery window), so a stack can be re-created.
 """
 

@@ -2,10 +2,16 @@
 
 - S3 Bucket: VersioningConfiguration, PublicAccessBlockConfiguration, OwnershipControls,
   LoggingConfiguration and LifecycleConfiguration applied (moto dropped them).
+- Bucket policies: moto's S3 does evaluate them on every object request, but ignores their
+  Conditions, so a TLS-only statement (Deny when aws:SecureTransport is false) denied every
+  request. The emulator's http endpoint stands in for AWS's https one: aws:SecureTransport is
+  true there, so such a statement does not apply; every other statement is evaluated as moto
+  does (other conditions are still ignored: a conditional Deny applies always).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from moto.s3.models import s3_backends
@@ -67,6 +73,35 @@ def _patch_bucket() -> None:
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)
     FakeBucket.update_from_cloudformation_json = classmethod(update)
+    original_permission = FakeBucket.get_permission
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return original_permission(self, action, resource)
+        document = json.loads(self.policy)
+        statements = document.get("Statement") or []
+        statements = [statements] if isinstance(statements, dict) else statements
+        kept = [s for s in statements if not _denies_plain_http_only(s)]
+        if len(kept) == len(statements):
+            return original_permission(self, action, resource)
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def _denies_plain_http_only(statement: dict[str, Any]) -> bool:
+    """A Deny whose only condition is aws:SecureTransport = false (the TLS-only pattern)."""
+    condition = statement.get("Condition") or {}
+    if statement.get("Effect") != "Deny" or list(condition) != ["Bool"]:
+        return False
+    keys = {k.lower(): v for k, v in condition["Bool"].items()}
+    value = keys.get("aws:securetransport")
+    values = value if isinstance(value, list) else [value]
+    return len(keys) == 1 and [str(v).lower() for v in values] == ["false"]
 
 
 def _bucket_settings(name: str, properties: dict[str, Any], account_id: str, region_name: str) -> None:
