@@ -8,7 +8,6 @@ import socket
 import pytest
 from click.testing import CliRunner
 
-import hana_emulator as emulator
 from deploy.commands import App, cli
 from deploy.engine.cfn import Timing, Unreachable
 from deploy.engine.plan import Deployer
@@ -22,26 +21,29 @@ def _dead_port() -> int:
         return probe.getsockname()[1]  # closed again: nothing listens there
 
 
-def test_the_endpoint_dies_mid_run_and_the_run_stops_naming_what_was_in_flight(tmp_path):
-    server = emulator.start()
-    try:
-        project = write_project(tmp_path, T.STACKS)
-        deployer = Deployer(project, moto_aws(server.url), timing=Timing(poll_min=0.01, poll_max=0.02), concurrency=1)
-        calls = []
+def test_the_endpoint_dies_mid_run_and_the_run_stops_naming_what_was_in_flight(moto, tmp_path):
+    """From the call after app's execution on, every request fails as a dead endpoint's would
+    (connection refused), injected at botocore's `before-send`: deterministic, no real kill racing
+    the connection pool's keep-alive connections."""
+    from botocore.exceptions import EndpointConnectionError
 
-        def kill_after_app_started(model, params, **_):
-            # net, store, app run one at a time: the call after app's execution finds no endpoint
-            if calls.count("ExecuteChangeSet") == 3:
-                server.stop()
-            calls.append(model.name)
+    project = write_project(tmp_path, T.STACKS)
+    deployer = Deployer(project, moto_aws(moto), timing=Timing(poll_min=0.01, poll_max=0.02), concurrency=1)
+    executed = []
 
-        deployer.ops.client.meta.events.register("before-parameter-build.cloudformation", kill_after_app_started)
-        with pytest.raises(Unreachable) as lost:
-            deployer.deploy()
-    finally:
-        server.stop()
+    def dead_after_app_started(request, **_):
+        if len(executed) == 3:  # net, store, app run one at a time: app's execution was the third
+            raise EndpointConnectionError(endpoint_url=request.url)
+        body = request.body or b""
+        if b"Action=ExecuteChangeSet" in (body if isinstance(body, bytes) else body.encode()):
+            executed.append(request.url)
+
+    deployer.ops.client.meta.events.register("before-send.cloudformation", dead_after_app_started)
+    with pytest.raises(Unreachable) as lost:
+        deployer.deploy()
     text = str(lost.value)
-    assert text.startswith(f"cannot reach {server.url}: is the local emulator running on port {server.port}?")
+    port = moto.rsplit(":", 1)[1]
+    assert text.startswith(f"cannot reach {moto}: is the local emulator running on port {port}?")
     assert "in flight when it stopped answering: hana-dev-app (CREATE_IN_PROGRESS)" in text
     assert text.endswith("run `python -m deploy --env dev all` when it answers again")
 
@@ -58,5 +60,7 @@ def test_every_command_says_the_same_one_line_when_nothing_listens(tmp_path, com
     result = CliRunner().invoke(cli, ["--endpoint-url", url, *command], obj=app)
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: cannot reach {url}: is the local emulator running on port {url.rsplit(':', 1)[1]}? "
-                     f"(start it with `python -m deploy local --port {url.rsplit(':', 1)[1]}`)"], lines
+    assert lines == [
+        f"error: cannot reach {url}: is the local emulator running on port {url.rsplit(':', 1)[1]}? "
+        f"(start it with `python -m deploy local --port {url.rsplit(':', 1)[1]}`)"
+    ], lines
