@@ -22,7 +22,7 @@ What moto still ignores (accepted, not applied or not reported: assert on the te
 the emulator)
 -------------
 - Updates of types moto cannot update (EC2 VPC, Subnet, gateways, routes, endpoints, flow logs,
-  SecurityGroupIngress; ELBv2 LoadBalancer and TargetGroup; RDS DBSubnetGroup) are reported
+  SecurityGroupIngress; ELBv2 TargetGroup (LoadBalancer: only its attributes and security groups); RDS DBSubnetGroup) are reported
   UPDATE_COMPLETE and leave the resource as created. Tags of existing resources are not updated.
 - EC2: VPC EnableDnsHostnames/EnableDnsSupport, Subnet MapPublicIpOnLaunch, flow log format.
   RDS and ElastiCache create no network interfaces, so a subnet or security group "in use" by
@@ -33,8 +33,9 @@ the emulator)
   EnableExecuteCommand, PropagateTags; Cluster containerInsights reads "disabled". No task runs.
 - RDS: ManageMasterUserPassword, Performance Insights retention, parameter values not checked.
 - ElastiCache (ours): no real nodes; the auth token is stored as "enabled" and never checked.
-- ELBv2: LoadBalancerAttributes (invalid headers, idle timeout, access logs, deletion
-  protection) and TargetGroupAttributes (stickiness) are accepted and not applied.
+- ELBv2: LoadBalancerAttributes are stored and reported (deletion protection is enforced) but
+  have no effect on traffic (invalid headers, idle timeout, access logs are never written);
+  TargetGroupAttributes (stickiness) are accepted and not applied.
 - S3: IntelligentTieringConfigurations, NotificationConfiguration. Secrets: KMS not applied.
 - WAFv2 (ours): rules stored as given, nothing filtered; Capacity counts only the AWS managed
   rule groups it knows and rate-based rules. CloudWatch alarms never change state. SNS email

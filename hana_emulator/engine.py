@@ -501,9 +501,11 @@ def run_continue_rollback(backend: Any, stack: Any, skip: frozenset[str]) -> Non
     stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
 
 
-def run_delete(backend: Any, stack: Any) -> bool:
-    """Delete every resource of `stack` in reverse dependency order. True when it is gone."""
-    bodies = _resources_json(stack)
+def run_delete(backend: Any, stack: Any, retain: Iterable[str] = ()) -> bool:
+    """Delete every resource of `stack` in reverse dependency order, keeping the `retain` ones
+    (DeleteStack's RetainResources: skipped as if their DeletionPolicy were Retain). True when it is gone."""
+    keep = set(retain)
+    bodies = {k: ({**v, "DeletionPolicy": "Retain"} if k in keep else v) for k, v in _resources_json(stack).items()}
     stack_event(stack, "DELETE_IN_PROGRESS", "User Initiated")
     order = [n for n in reversed(dependency_order(stack.template_dict or {})) if n in _created(stack, bodies)]
     failed = _delete_many(stack, bodies, order)

@@ -112,7 +112,11 @@ def _patch_responses() -> None:
             _REQUEST.capabilities = None
 
     def list_stack_resources(self: Any) -> Any:
-        stack, resources = self.cloudformation_backend.list_stack_resources(self._get_param("StackName"))
+        stack, _ = self.cloudformation_backend.list_stack_resources(self._get_param("StackName"))
+        # only the resources the stack holds: moto's resource map creates any other one when read
+        # (on a DELETE_FAILED or rolled-back stack that re-created what was deleted, or failed)
+        rm = stack.resource_map
+        resources = [r for k, r in rm._parsed_resources.items() if k in (rm._resource_json_map or {})]
         return ActionResult({"StackResourceSummaries": [_summary(stack, r) for r in resources if r is not None]})
 
     def describe_stack_resources(self: Any) -> Any:
@@ -128,6 +132,15 @@ def _patch_responses() -> None:
             rows.append(row)
         return ActionResult({"StackResources": rows})
 
+    def delete_stack(self: Any) -> Any:
+        _REQUEST.retain = self._get_param("RetainResources", []) or []
+        try:
+            self.cloudformation_backend.delete_stack(self._get_param("StackName"))
+        finally:
+            _REQUEST.retain = None
+        return EmptyResult()
+
+    response_cls.delete_stack = delete_stack
     response_cls.describe_change_set = describe_change_set
     response_cls.delete_change_set = delete_change_set
     response_cls.list_change_sets = list_change_sets

@@ -1,8 +1,11 @@
 """moto's CloudFormationBackend stack methods and Stack model, running on the engine.
 
-- update_stack with nothing to change raises "No updates are to be performed." (moto accepted).
+- update_stack with nothing to change raises "No updates are to be performed." (moto accepted);
+  UsePreviousValue of a parameter left at its default keeps that value (moto: HTTP 500).
 - Termination protection: UpdateTerminationProtection works (moto: HTTP 500) and delete_stack
   refuses a protected stack (moto deleted it).
+- DeleteStack's RetainResources keeps the named resources of a DELETE_FAILED stack (moto ignored
+  it); on a stack in any other state it is refused, as AWS refuses it.
 - DeletionTime and LastUpdatedTime are set.
 
 Nested stacks (AWS::CloudFormation::Stack)
@@ -105,7 +108,14 @@ def _patch_stack_methods() -> None:
                     message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated."
                 )
             check_capabilities(stack.parse_template(template), getattr(_REQUEST, "capabilities", None))
-            resolved = self._resolve_update_parameters(instance=stack, incoming_params=parameters)
+            previous = parameter_strings(stack)  # UsePreviousValue of a defaulted parameter: its value (moto: KeyError)
+            resolved = {
+                p["ParameterKey"]: (
+                    previous.get(p["ParameterKey"], "") if p.get("UsePreviousValue") else p["ParameterValue"]
+                )
+                for p in parameters
+                if p.get("UsePreviousValue") or "ParameterValue" in p
+            }
             same_template = stack.parse_template(template) == stack.template_dict
             if same_template and resolved == dict(stack.parameters or {}) and (tags is None or tags == stack.tags):
                 raise ValidationError(message="No updates are to be performed.")
@@ -125,9 +135,15 @@ def _patch_stack_methods() -> None:
                 raise ValidationError(
                     message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
                 )
+            retain = list(getattr(_REQUEST, "retain", None) or [])
+            if retain and stack.status != "DELETE_FAILED":
+                raise ValidationError(
+                    message=f"Invalid operation on stack [{stack.stack_id}]: RetainResources can only be "
+                    "specified when the stack is in the DELETE_FAILED state"
+                )
             if stack.status == "REVIEW_IN_PROGRESS":  # nothing was created
                 stack_event(stack, "DELETE_COMPLETE")
-            elif not run_delete(self, stack):
+            elif not run_delete(self, stack, retain):
                 return
             stack.deletion_time = utcnow()
             del self.stacks[stack.stack_id]

@@ -199,12 +199,37 @@ def outputs(app: App, name: str | None, as_json: bool) -> None:
 @click.command("delete", short_help="Delete every stack, in reverse dependency order.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (automation).")
 @click.option("--confirm-prod", is_flag=True, help="Required to delete a protected environment (prod).")
+@click.option(
+    "--lift-protection",
+    is_flag=True,
+    help="Turn off RDS and ALB deletion protection by stack updates first (CloudFormation stays the owner).",
+)
+@click.option(
+    "--retain",
+    "retain",
+    multiple=True,
+    metavar="LOGICAL_ID",
+    help="Keep this resource of a DELETE_FAILED stack (DeleteStack RetainResources); repeatable.",
+)
 @_concurrency
 @wait_for_lock
 @pass_app
-def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int, wait_lock: bool) -> None:
+def delete(
+    app: App,
+    yes: bool,
+    confirm_prod: bool,
+    lift_protection: bool,
+    retain: tuple[str, ...],
+    concurrency: int,
+    wait_lock: bool,
+) -> None:
     """Delete every stack, in reverse dependency order, after a confirmation naming the environment
-    and what is kept (snapshots, buckets, repositories, secrets, log groups, keys)."""
+    and what is kept (snapshots, buckets, repositories, secrets, log groups, keys).
+
+    Before anything is deleted, the live resources are checked for what AWS would refuse to delete
+    (RDS and ALB deletion protection): the delete stops there, naming each one, unless
+    --lift-protection turns them off first through the stacks themselves."""
+    from deploy.engine import teardown
     from deploy.errors import BadInput, DeployError
     from deploy.ui import views
 
@@ -218,10 +243,10 @@ def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int, wait_lock:
         raise BadInput("delete needs a confirmation: run it in a terminal, or pass --yes")
     project.check()
     deployer = app.deployer(concurrency)
+    nested = deployer.find_nested()
     order = list(reversed(project.order()))
     live = deployer.live(order)
     present = [k for k in order if live[k] is not None]
-    nested = deployer.ops.describe(project.stack_name("main")) is not None
     if not present and not nested:
         click.echo(f"nothing to delete: no stack of {project.env} exists")
         return
@@ -231,12 +256,25 @@ def delete(app: App, yes: bool, confirm_prod: bool, concurrency: int, wait_lock:
     click.echo(f"About to delete environment {project.env} in account {ident.account} ({app.aws().region}):")
     click.echo(f"  {len(names)} stack{'s' if len(names) != 1 else ''}, in this order: {', '.join(names)}")
     click.echo(views.retained_text(retained, project.env))
+    found = teardown.blockers(app.aws(), {k: project.stack_name(k) for k in present}, retain=retain)
+    if found and not lift_protection:
+        for blocker in found:
+            click.echo(f"  blocks the delete: {blocker.line()}", err=True)
+        again = f"{project.command()} delete{' --confirm-prod' if confirm_prod else ''} --lift-protection"
+        raise BadInput(
+            f"{len(found)} protection{'s' if len(found) != 1 else ''} would stop the delete of {project.env} halfway; "
+            f"nothing was deleted: lift {'them' if len(found) != 1 else 'it'} by stack updates and delete with `{again}`"
+        )
+    if found:
+        click.echo(f"  first, by stack updates: {'; '.join(b.line() + ' off' for b in found)}")
     if not yes:
         typed = click.prompt(f"Type the environment name ({project.env}) to delete it", default="", show_default=False)
         if typed.strip() != project.env:
             raise DeployError("not confirmed: nothing was deleted")
     with app.locked(wait_lock):
-        report = deployer.delete(allow_protected=confirm_prod)
+        for note in teardown.lift(deployer, found):
+            click.echo(note, err=True)
+        report = deployer.delete(allow_protected=confirm_prod, retain=retain)
     _finish(report, project)
 
 

@@ -15,8 +15,12 @@ main.yaml's TemplateURLs are built with); until then `object_key` below, with th
 signature `object_key(stack, body) -> str`. main.yaml receives the bucket through the
 parameters in `location_parameters` (those it declares).
 
+`find_children` makes a nested deployment first-class for the other commands: it reads the master's
+resources and points `Project.stack_name` at the children (`hana-<env>-<Logical>-<random>`), so
+status, outputs, plan, delete and the operations commands see the stacks that are really there.
+
 Exported: object_key, key_function, template_bucket, location_parameters, ensure_bucket,
-upload_templates, Nested.
+upload_templates, find_children, Nested.
 """
 
 from __future__ import annotations
@@ -253,3 +257,30 @@ class Nested:
                     "functions of hana_templates.main and deploy/engine/nested.py disagree, or out/ is stale "
                     "(`make templates`)"
                 )
+
+
+def find_children(deployer: Any) -> bool:
+    """When `hana-<env>` exists: set `project.children` from its nested stacks (logical id `Compute`
+    -> key `compute`) and return True; otherwise False (the separate stacks' names stand)."""
+    project: Project = deployer.project
+    master = deployer.ops.describe(project.stack_name(MAIN))
+    if master is None:
+        project.children = {}
+        return False
+    by_logical = {k.replace("_", "").replace("-", "").lower(): k for k in project.stacks}
+    cfn = deployer.aws.client("cloudformation")
+    children: dict[str, str] = {}
+    kwargs: dict[str, Any] = {"StackName": master["StackId"]}
+    while True:
+        page = cfn.list_stack_resources(**kwargs)
+        for res in page.get("StackResourceSummaries") or []:
+            key = by_logical.get(str(res.get("LogicalResourceId", "")).lower())
+            physical = res.get("PhysicalResourceId")
+            if res.get("ResourceType") == "AWS::CloudFormation::Stack" and key and physical:
+                # the physical id is the child's ARN: .../stack/<name>/<uuid>
+                children[key] = physical.split(":stack/", 1)[1].split("/", 1)[0] if ":stack/" in physical else physical
+        if not page.get("NextToken"):
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    project.children = children
+    return True

@@ -250,6 +250,12 @@ class Deployer:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def find_nested(self) -> bool:
+        """A nested deployment (`hana-<env>` exists): the project's stack names become its children's."""
+        from deploy.engine.nested import find_children
+
+        return find_children(self)
+
     @property
     def protected(self) -> bool:
         """Stacks of this environment carry termination protection (prod)."""
@@ -431,7 +437,9 @@ class Deployer:
     # --- plan ----------------------------------------------------------------------------
 
     def plan(self, keys: list[str] | None = None) -> list[Preview]:
-        """What deploy would change, per stack, using the live outputs of upstream stacks."""
+        """What deploy would change, per stack, using the live outputs of upstream stacks. In a nested
+        deployment, per child: the change sets are created on the children (never executed)."""
+        self.find_nested()
         order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
         needed = sorted(set(order) | {u for k in order for u in self.project.upstream(k)}, key=self._rank)
         live = self.live(needed)
@@ -455,7 +463,7 @@ class Deployer:
 
     # --- delete --------------------------------------------------------------------------
 
-    def delete(self, *, allow_protected: bool = False) -> RunReport:
+    def delete(self, *, allow_protected: bool = False, retain: tuple[str, ...] = ()) -> RunReport:
         """Delete every stack, each after the stacks that read its outputs (the graph reversed);
         the nested stack `hana-<env>` first when it exists."""
         order = list(reversed(self.project.order()))
@@ -469,12 +477,13 @@ class Deployer:
             "delete",
             order,
             deps,
-            lambda k: self.ops.delete(k, self.project.stack_name(k), allow_protected, command),
+            lambda k: self.ops.delete(k, self.project.stack_name(k), allow_protected, command, retain),
         )
 
     # --- status and outputs ----------------------------------------------------------------
 
     def status(self) -> list[StackRow]:
+        self.find_nested()
         keys = self.project.order()
         live = self.live([*keys, MAIN])
         rows = []
@@ -493,6 +502,7 @@ class Deployer:
         return rows
 
     def outputs(self, keys: list[str] | None = None) -> dict[str, dict[str, str] | None]:
+        self.find_nested()
         keys = self.project.order() if keys is None else keys
         live = self.live(keys)
         return {k: (outputs_of(live[k]) if live[k] is not None else None) for k in keys}

@@ -57,6 +57,9 @@ class Project:
     # The global options of the mode this run is in (`--local`, `--endpoint-url URL`): every hint
     # carries them, so a pasted hint talks to the same place.
     mode: str = ""
+    # A nested deployment's children (key -> `hana-<env>-<Logical>-<random>`), read from the master
+    # stack's resources (nested.find_children); stack_name() answers with them when set.
+    children: dict[str, str] = field(default_factory=dict)
     _bodies: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -78,8 +81,11 @@ class Project:
         return self.out_dir / self.cfg.name
 
     def stack_name(self, key: str) -> str:
-        """`network` -> `hana-dev-network`; `main` -> `hana-dev`."""
+        """`network` -> `hana-dev-network` (a nested child's real name when deployed nested); `main` -> `hana-dev`."""
         from hana_templates import naming
+
+        if key in self.children:
+            return self.children[key]
 
         return naming.stack_name(self.cfg, key)
 

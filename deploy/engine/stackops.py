@@ -641,12 +641,19 @@ class StackOps:
 
     # --- delete --------------------------------------------------------------------------------
 
-    def delete(self, key: str, name: str, allow_protected: bool, command: str = "python -m deploy") -> Result:
+    def delete(
+        self,
+        key: str,
+        name: str,
+        allow_protected: bool,
+        command: str = "python -m deploy",
+        retain: tuple[str, ...] = (),
+    ) -> Result:
         start = self.timing.clock()
         notes: list[str] = []
         self.reporter.update(key, state="checking")
         try:
-            result = self._delete(key, name, allow_protected, command, notes)
+            result = self._delete(key, name, allow_protected, command, notes, retain)
         except _Failed as err:
             result = Result(key, name, Outcome.FAILED, message=str(err))
         except Cancelled:
@@ -662,7 +669,9 @@ class StackOps:
         result.notes = notes + result.notes
         return result
 
-    def _delete(self, key: str, name: str, allow_protected: bool, command: str, notes: list[str]) -> Result:
+    def _delete(
+        self, key: str, name: str, allow_protected: bool, command: str, notes: list[str], retain: tuple[str, ...] = ()
+    ) -> Result:
         from botocore.exceptions import ClientError
 
         live = self.describe(name)
@@ -691,20 +700,33 @@ class StackOps:
                 ),
             )
             self._note(key, notes, f"termination protection of {name} turned off")
-        total = len(self._resources(api, live["StackId"]))
+        resources = self._resources(api, live["StackId"])
+        total = len(resources)
         watch = self._watch_for(api, live, total)
         self.reporter.update(key, state="DELETE_IN_PROGRESS", done=0, total=total)
+        # `delete --retain LogicalId`: DeleteStack's RetainResources, only for a DELETE_FAILED stack (as AWS)
+        kept = sorted({r["LogicalResourceId"] for r in resources} & set(retain))
+        extra = {"RetainResources": kept} if kept and live["StackStatus"] == "DELETE_FAILED" else {}
+        if extra:
+            self._note(key, notes, f"{name}: keeping {', '.join(kept)} (not deleted; no longer in any stack)")
         try:
-            self._start(key, name, "DELETE_IN_PROGRESS", lambda: api("delete_stack", StackName=live["StackId"]))
+            self._start(
+                key, name, "DELETE_IN_PROGRESS", lambda: api("delete_stack", StackName=live["StackId"], **extra)
+            )
         except ClientError as err:
             raise _Failed(f"delete failed: {error_text(err)}") from None
         final = self._wait(key, watch, deleting=True)
         if final == "DELETE_COMPLETE":
             return Result(key, name, Outcome.DELETED, status=final)
         why = watch.first_failure() or "see the stack events"
+        failed = sorted(
+            {str(e["LogicalResourceId"]) for e in watch.failures if e.get("ResourceStatus") == "DELETE_FAILED"}
+        )
+        again = f"{command} delete{' --confirm-prod' if allow_protected else ''}"
+        keep = " ".join(f"--retain {f}" for f in failed) or "--retain <LogicalId>"
         raise _Failed(
-            f"{final}: {why}; retry `{command} delete`, or keep what cannot be deleted: "
-            f"`aws cloudformation delete-stack --stack-name {name} --retain-resources <LogicalId>`"
+            f"{final}: {why}; retry `{again}` (after `{again} --lift-protection` if a protection refused it), "
+            f"or keep what cannot be deleted: `{again} {keep}`"
         )
 
     def _resources(self, api: Api, stack_id: str) -> list[dict[str, Any]]:

@@ -22,7 +22,9 @@ load balancer must exist) and LoggingConfiguration (log group must be named aws-
 CloudWatch::Alarm (single metric and metric math); SNS::Subscription and TopicPolicy;
 S3::BucketPolicy; SQS::QueuePolicy; EC2::SecurityGroupEgress;
 ECS::ClusterCapacityProviderAssociations; CertificateManager::Certificate;
-ElasticLoadBalancingV2::ListenerCertificate; Logs::MetricFilter. Kept on the service backend but
+ElasticLoadBalancingV2::ListenerCertificate; Logs::MetricFilter.
+ELBv2 LoadBalancer: LoadBalancerAttributes applied (create, update) and deletion protection
+enforced (DeleteLoadBalancer refuses, so the stack's delete ends DELETE_FAILED, as on AWS). Kept on the service backend but
 not visible through an API (moto has none): ElastiCache::ParameterGroup, Logs::QueryDefinition.
 EC2::SubnetRouteTableAssociation is replaced (moto's was invisible to describe_route_tables and
 could not be deleted).
@@ -44,7 +46,7 @@ from .ec2 import SecurityGroupEgress, SubnetRouteTableAssociation, _patch_securi
 from .ecr import _patch_repository
 from .ecs import ClusterCapacityProviderAssociations, _patch_task_definition
 from .elasticache import CacheParameterGroup, CacheSubnetGroup, ReplicationGroup, _snapshot_replication_group
-from .elbv2 import ListenerCertificate
+from .elbv2 import ListenerCertificate, _patch_load_balancer
 from .kms import _patch_kms_key
 from .logs import MetricFilter, QueryDefinition, _patch_log_group
 from .rds import _patch_db_instance, _patch_db_parameter_group, _snapshot_db_instance
@@ -140,3 +142,4 @@ def patch_moto_models() -> None:
     _patch_log_group()
     _patch_task_definition()
     _patch_deletes()
+    _patch_load_balancer()

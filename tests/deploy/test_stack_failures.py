@@ -317,7 +317,7 @@ def test_a_failed_delete_names_the_resource_and_how_to_keep_it():
 
     assert result.outcome is Outcome.FAILED
     assert "Bucket (AWS::S3::Bucket): The bucket is not empty" in result.message
-    assert f"--stack-name {NAME} --retain-resources" in result.message
+    assert "`python -m deploy delete --retain Bucket`" in result.message
 
 
 # --- polling and throttling --------------------------------------------------------------------

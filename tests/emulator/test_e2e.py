@@ -227,11 +227,12 @@ def test_all_then_rerun_then_delete(deploy, emu, cfg):
     flags = ["--confirm-prod"] if cfg.termination_protection else []
     deleted = deploy("--env", cfg.name, "delete", "--yes", *flags)
     if cfg.database.deletion_protection:
-        # As in AWS: CloudFormation cannot delete an RDS instance with deletion protection on.
-        assert deleted.code == 1
-        assert "Cannot delete protected DB Instance" in deleted.text
-        assert _stacks(cfn)[naming.stack_name(cfg, "database")] == "DELETE_FAILED"
-        return
+        # As in AWS, an RDS instance (and an ALB) with deletion protection on cannot be deleted: delete
+        # finds that first and refuses before touching anything; --lift-protection lifts it, then deletes.
+        assert deleted.code == 2
+        assert "RDS deletion protection" in deleted.text and "nothing was deleted" in deleted.text
+        assert set(_stacks(cfn)) == set(names)
+        deleted = deploy("--env", cfg.name, "delete", "--yes", *flags, "--lift-protection")
     assert deleted.code == 0, deleted.text
     assert _stacks(cfn) == {}
     finished = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.emulator.helpers import apply_stack, events, outputs, stack
 
@@ -741,3 +742,62 @@ def test_repository_settings_are_applied(cfn, emu, rtype):
     repo = ecr.describe_repositories()["repositories"][0]
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     assert json.loads(ecr.get_lifecycle_policy(repositoryName="hana-dev/api")["lifecyclePolicyText"]) == policy
+
+
+def _protected_alb(protected: bool) -> dict:
+    template = {"Resources": _alb()}
+    template["Resources"]["Alb"]["Properties"]["LoadBalancerAttributes"] = [
+        {"Key": "deletion_protection.enabled", "Value": "true" if protected else "false"},
+        {"Key": "idle_timeout.timeout_seconds", "Value": "120"},
+    ]
+    return template
+
+
+def test_alb_attributes_are_applied_and_deletion_protection_refuses_the_delete_as_aws_does(cfn, emu):
+    elbv2 = emu.client("elbv2")
+    assert apply_stack(cfn, "s", _protected_alb(True))["StackStatus"] == "CREATE_COMPLETE"
+    arn = elbv2.describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"]
+    attrs = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+    assert attrs["deletion_protection.enabled"] == "true" and attrs["idle_timeout.timeout_seconds"] == "120"
+
+    with pytest.raises(ClientError) as err:  # the API itself, as AWS answers it
+        elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    assert err.value.response["Error"]["Code"] == "OperationNotPermitted"
+    assert "cannot be deleted because deletion protection is enabled" in err.value.response["Error"]["Message"]
+
+    cfn.delete_stack(StackName="s")  # the stack's delete fails on it and keeps the stack
+    assert stack(cfn, "s")["StackStatus"] == "DELETE_FAILED"
+    failed = [reason for lid, status, reason in events(cfn, "s") if status == "DELETE_FAILED" and lid == "Alb"]
+    assert failed and "deletion protection is enabled" in failed[-1]
+    assert [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]] == [arn]
+
+    # the way out of DELETE_FAILED: keep the named resource (RetainResources); the rest is deleted
+    cfn.delete_stack(StackName="s", RetainResources=["Alb"])
+    assert [s["StackName"] for s in cfn.describe_stacks()["Stacks"]] == []
+    assert [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]] == [arn]
+
+
+def test_retain_resources_is_refused_unless_the_stack_is_delete_failed(cfn, emu):
+    apply_stack(cfn, "s", _protected_alb(False))
+    with pytest.raises(ClientError) as err:
+        cfn.delete_stack(StackName="s", RetainResources=["Alb"])
+    assert "DELETE_FAILED" in err.value.response["Error"]["Message"]
+    assert stack(cfn, "s")["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_an_update_turns_alb_deletion_protection_off_and_the_delete_then_completes(cfn, emu):
+    elbv2 = emu.client("elbv2")
+    apply_stack(cfn, "s", _protected_alb(True))
+    arn = elbv2.describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"]
+    assert apply_stack(cfn, "s", _protected_alb(False))["StackStatus"] == "UPDATE_COMPLETE"
+    attrs = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+    assert attrs["deletion_protection.enabled"] == "false"
+    cfn.delete_stack(StackName="s")
+    assert elbv2.describe_load_balancers()["LoadBalancers"] == []
+
+
+def test_an_unknown_alb_attribute_fails_the_create(cfn, emu):
+    template = _protected_alb(False)
+    template["Resources"]["Alb"]["Properties"]["LoadBalancerAttributes"] = [{"Key": "no.such", "Value": "1"}]
+    assert apply_stack(cfn, "s", template)["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert emu.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
