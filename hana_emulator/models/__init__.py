@@ -42,7 +42,7 @@ from .cloudwatch import Alarm
 from .deletes import _patch_deletes
 from .ec2 import SecurityGroupEgress, SubnetRouteTableAssociation, _patch_security_group
 from .ecr import _patch_repository
-from .ecs import ClusterCapacityProviderAssociations, _patch_task_definition
+from .ecs import ClusterCapacityProviderAssociations, _patch_service, _patch_task_definition
 from .elasticache import CacheParameterGroup, CacheSubnetGroup, ReplicationGroup, _snapshot_replication_group
 from .elbv2 import ListenerCertificate
 from .kms import _patch_kms_key
@@ -139,4 +139,5 @@ def patch_moto_models() -> None:
     _patch_kms_key()
     _patch_log_group()
     _patch_task_definition()
+    _patch_service()
     _patch_deletes()
