@@ -47,7 +47,7 @@ from .elasticache import CacheParameterGroup, CacheSubnetGroup, ReplicationGroup
 from .elbv2 import ListenerCertificate
 from .kms import _patch_kms_key
 from .logs import MetricFilter, QueryDefinition, _patch_log_group
-from .rds import _patch_db_instance, _patch_db_parameter_group, _snapshot_db_instance
+from .rds import _patch_db_instance, _patch_db_parameter_group, _patch_orderable_options, _snapshot_db_instance
 from .s3 import BucketPolicy, _patch_bucket
 from .secretsmanager import Secret, SecretTargetAttachment
 from .sns import Subscription, TopicPolicy
@@ -133,6 +133,7 @@ def patch_moto_models() -> None:
     """Fix moto models that create the resource but mishandle properties our templates set."""
     _patch_security_group()
     _patch_db_instance()
+    _patch_orderable_options()
     _patch_db_parameter_group()
     _patch_bucket()
     _patch_repository()

@@ -160,15 +160,24 @@ def _patch_service() -> None:
         except Exception:  # noqa: BLE001 - moto's own error follows in its create
             return None
 
-    def checked_create(cls: Any, name: str, cfn: Any, account_id: str, region_name: str, **kw: Any) -> Any:
-        props = cfn.get("Properties") or {}
+    def checked_create(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
+    ) -> Any:
+        props = cloudformation_json.get("Properties") or {}
         check_spot(props, task_definition(props, account_id, region_name))
-        return create(cls, name, cfn, account_id, region_name, **kw)
+        return create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
 
-    def checked_update(cls: Any, original: Any, name: str, cfn: Any, account_id: str, region_name: str) -> Any:
-        props = cfn.get("Properties") or {}
+    def checked_update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        props = cloudformation_json.get("Properties") or {}
         check_spot(props, task_definition(props, account_id, region_name))
-        return update(cls, original, name, cfn, account_id, region_name)
+        return update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     Service.create_from_cloudformation_json = classmethod(checked_create)
     Service.update_from_cloudformation_json = classmethod(checked_update)
