@@ -8,6 +8,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
+# cfn-guard and the AWS Control Tower proactive-control rules, both shipped inside this wheel
+# (in its jsii tarball): pinned together, so the rules never change under us.
+CFNGUARD_VERSION := 0.0.62
+GUARD_DIR := $(TOOLS)/cfn-guard
+GUARD := $(GUARD_DIR)/cfn-guard
+GUARD_RULES := $(GUARD_DIR)/rules/control-tower
+GUARD_STAMP := $(GUARD_DIR)/.installed-$(CFNGUARD_VERSION)
+GUARD_ENVS := $(notdir $(wildcard out/*))
+GUARD_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),aarch64,x86_64)
 
 .DEFAULT_GOAL := help
 .PHONY: help install templates check-templates test pytest lint security bench cost demo clean
@@ -28,6 +37,18 @@ $(TOOLS_STAMP):
 	$(TOOLS)/bin/pip install -q --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	touch $@
 
+# The wheel is a jsii package: the binary (per OS/arch) and the rules sit in its tarball.
+$(GUARD_STAMP): $(TOOLS_STAMP)
+	$(TOOLS)/bin/pip install -q --disable-pip-version-check --no-deps cdklabs-cdk-validator-cfnguard==$(CFNGUARD_VERSION)
+	rm -rf $(GUARD_DIR) && mkdir -p $(GUARD_DIR)/extract
+	tar -xzf $$(ls $(TOOLS)/lib/python*/site-packages/cdklabs/cdk_validator_cfnguard/_jsii/*.jsii.tgz) \
+		-C $(GUARD_DIR)/extract package/bin/ubuntu/$(GUARD_ARCH)/cfn-guard package/rules/control-tower/cfn-guard
+	mv $(GUARD_DIR)/extract/package/bin/ubuntu/$(GUARD_ARCH)/cfn-guard $(GUARD)
+	mkdir -p $(GUARD_DIR)/rules && mv $(GUARD_DIR)/extract/package/rules/control-tower/cfn-guard $(GUARD_RULES)
+	rm -rf $(GUARD_DIR)/extract
+	chmod +x $(GUARD)
+	touch $@
+
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
 templates: $(STAMP) ## generate out/<env>/*.yaml for every environment
@@ -44,8 +65,11 @@ lint: $(STAMP) ## cfn-lint (informational rules included) over out/, ruff over t
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-security: $(TOOLS_STAMP) ## checkov over out/ (offline: --skip-download)
+# cfn-guard: the Control Tower rules ignore Metadata suppressions, so tests/guard_gate.py applies
+# them (each with its reason) and fails on any other finding or on a stale suppression.
+security: $(STAMP) $(TOOLS_STAMP) $(GUARD_STAMP) ## checkov and cfn-guard (AWS Control Tower proactive controls) over out/, offline
 	$(TOOLS)/bin/checkov -d out --framework cloudformation --skip-download --quiet --compact
+	$(PY) -m tests.guard_gate $(GUARD) $(GUARD_RULES) $(addprefix out/,$(GUARD_ENVS))
 
 test: check-templates pytest lint security ## everything CI runs: drift, tests, lint, security
 

@@ -19,12 +19,13 @@
   that holds its session.
 - Services `hana-<env>-api`, `-ws` (behind the ALB) and `-workers` (no load balancer), containers
   named after the service, Fargate in the private subnets with the ECS security group and no
-  public IP, ECS Exec on, circuit breaker with rollback, tags propagated from the service. Logs go
+  public IP, ECS Exec where config `ecs_exec` is on (dev; not prod, see below), circuit breaker with rollback, tags propagated from the service. Logs go
   to `/ecs/hana-<env>/<service>` (created here, encrypted with this stack's KMS key, retention
   from config).
 - prod (config `Service.autoscaling`): Application Auto Scaling between the service's min and max
-  tasks: api and ws track average CPU; workers track the agent-runs backlog per running task
-  (`_scale_on_backlog` says why).
+  tasks: api and ws track average CPU; workers track the agent runs waiting *or in flight* per
+  running task (`_scale_on_backlog` says why), and protect themselves from scale-in while they
+  hold a run (the worker contract below).
 - Cost switches (config `savings`, all off in dev and prod; `python -m deploy cost --compare`
   prices them): ARM64 task definitions (`graviton`), the workers on FARGATE_SPOT
   (`workers_spot`), every service at zero outside working hours through scheduled actions on its
@@ -38,10 +39,29 @@ services; linux/amd64, or linux/arm64 when config `savings.graviton` is on: `cfg
 - an HTTP keep-alive timeout longer than the ALB idle timeout (Node: `server.keepAliveTimeout`
   and `headersTimeout` above 3600 s), otherwise the ALB may reuse a connection the app has just
   closed and answer 502;
-- on SIGTERM: api/ws stop accepting and drain, workers stop receiving and finish or abandon the
-  current message within `_STOP_TIMEOUT_S` (an unfinished message reappears on the queue after
-  its visibility timeout);
-- a writable root filesystem (see `_container`: ECS Exec needs it).
+- on SIGTERM: api/ws stop accepting and drain within `_STOP_TIMEOUT_S`; workers keep the worker
+  contract below;
+- it runs as `cfg.container_user` (numeric uid:gid, non-root; 1000 is the Node images' `node`
+  user): the app's files must be readable by it, and it writes only to `/tmp` (`WRITABLE_PATHS`,
+  a task volume on Fargate's ephemeral storage; `TMPDIR` points there). Where config `ecs_exec`
+  is off (prod) the root filesystem is read-only; where it is on (dev) it stays writable because
+  ECS Exec's SSM agent writes into the container and AWS does not support ECS Exec with a
+  read-only root filesystem (`_container`).
+
+The worker contract (what the workers process must do so that scale-in and deployments never
+cut an agent run; the timeouts are tied together in `worker_timeouts()` and tested):
+1. Receive one agent run at a time. Before working on it, protect the task:
+   `PUT $ECS_AGENT_URI/task-protection/v1/state {"ProtectionEnabled": true,
+   "ExpiresInMinutes": $TASK_PROTECTION_MINUTES}` (the task role may; iam's `task-protection`).
+2. While working, every `VISIBILITY_EXTEND_S` seconds extend the message's visibility
+   (ChangeMessageVisibility to `AGENT_RUN_VISIBILITY_TIMEOUT_S`) *and* renew the protection, so
+   neither lapses while the run is alive. Protection covers deployments and scale-in, not crashes.
+3. When the run ends: delete the message, then unprotect (`ProtectionEnabled: false`) before
+   receiving the next one, so an idle worker can be scaled in.
+4. On SIGTERM (Spot interruption, a task stopped by hand, protection expired): stop receiving,
+   make the held message visible again at once (ChangeMessageVisibility 0), unprotect, and exit
+   within `_STOP_TIMEOUT_S`. The run is retried by another worker; after
+   `messaging.max_receive_count` (3, the spec) receives it goes to the DLQ.
 Configuration arrives as environment variables (`_environment`) and secrets as environment
 variables injected by ECS from Secrets Manager (`_SECRETS`; never in plain text in the template).
 
@@ -71,7 +91,7 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from . import naming
 from .config import EnvConfig, Service
-from .constructs import kms_key, log_group, suppress
+from .constructs import SPEC_LOG_RETENTION_REASON, kms_key, log_group, suppress
 from .errors import TemplateLimitError
 from .policies import logs_key_statement
 from .spec import DeployParameter, From, Stack, StackSpec
@@ -107,8 +127,13 @@ _DEREGISTRATION_DELAY_S = {"api": 60, "ws": 120}
 _STICKINESS_S = 86400  # one day: a socket.io session never outlives it
 _HEALTH_CHECK_GRACE_S = 60
 _STOP_TIMEOUT_S = {"api": 30, "ws": 30, "workers": 120}  # 120 s is Fargate's maximum
+# Writable paths under a read-only root filesystem: volume name -> mount path (task ephemeral storage).
+WRITABLE_PATHS = {"tmp": "/tmp"}
+# How often a worker extends its message's visibility and its task protection (worker contract).
+_VISIBILITY_EXTEND_S = 300
 _CPU_TARGET_PERCENT = 60  # below the 80 % alarm (config.alarms), so scaling acts before it fires
-_BACKLOG_PER_TASK = 5  # agent runs waiting per running worker before another worker starts
+_BACKLOG_PER_TASK = 5  # agent runs waiting or in flight per running worker before another worker starts
+BACKLOG_EXPRESSION = "(visible + inflight) / running"
 _SCALE_OUT_COOLDOWN_S = 60
 _SCALE_IN_COOLDOWN_S = 300
 
@@ -198,6 +223,7 @@ def build(cfg: EnvConfig) -> Template:
                 cfg,
                 SPEC.name,
                 kms_key_arn=GetAtt(key, "Arn"),
+                short_retention_reason=SPEC_LOG_RETENTION_REASON,
             )
         )
         if cfg.savings.log_class != "STANDARD":
@@ -230,6 +256,20 @@ def build(cfg: EnvConfig) -> Template:
 
 
 # --- cluster ----------------------------------------------------------------------------------
+
+
+def worker_timeouts(cfg: EnvConfig) -> dict[str, int]:
+    """The workers' timeouts, derived from one another (the worker contract in the docstring):
+    the protection lasts as long as a message stays invisible, both are renewed well before they
+    lapse, and a stopping worker releases its message within the stop timeout."""
+    visibility = cfg.messaging.agent_run_visibility_timeout_s
+    return {
+        "visibility_timeout_s": visibility,
+        "visibility_extend_s": _VISIBILITY_EXTEND_S,
+        "protection_minutes": -(-visibility // 60),  # rounded up: never shorter than the visibility
+        "stop_timeout_s": _STOP_TIMEOUT_S["workers"],
+        "max_receive_count": cfg.messaging.max_receive_count,
+    }
 
 
 def _cluster(cfg: EnvConfig) -> ecs.Cluster:
@@ -280,7 +320,17 @@ def _load_balancer(cfg: EnvConfig, stack: Stack) -> elb.LoadBalancer:
         LoadBalancerAttributes=[elb.LoadBalancerAttributes(Key=k, Value=v) for k, v in attributes.items()],
         Tags=naming.tags(cfg, SPEC.name),
     )
-    return alb
+    guard = {
+        "elbv2_logging_enabled_check": "the rule cannot see it: access logs are on, into the storage stack's "
+        "logs bucket passed as the LogsBucketName stack parameter (the rule accepts only a literal name or a "
+        "local bucket); tests/stacks/test_compute.py checks both attributes",
+    }
+    if not cfg.alb_deletion_protection:
+        guard["elbv2_deletion_protection_enabled_check"] = (
+            "dev is the spec's disposable environment (its teardown deletes the stacks); prod's ALB is "
+            "protected (config alb_deletion_protection)"
+        )
+    return suppress(alb, guard=guard)
 
 
 def _target_group(cfg: EnvConfig, stack: Stack, svc: Service) -> elb.TargetGroup:
@@ -334,6 +384,10 @@ def _listeners(cfg: EnvConfig, stack: Stack, alb: elb.LoadBalancer) -> elb.Liste
                 "CKV_AWS_2": f"{cfg.name} has no domain (config.domain) and so no certificate: the spec serves "
                 "it over plain HTTP; environments with a domain get HTTPS and redirect 80",
                 "CKV_AWS_103": "plain HTTP listener (see CKV_AWS_2): there is no TLS to configure",
+            },
+            guard={
+                "alb_http_to_https_redirection_check": f"{cfg.name} has no domain (config.domain) and so no "
+                "certificate: the spec serves it over plain HTTP; environments with a domain redirect 80 to 443",
             },
         )
         return stack.add(http)
@@ -432,6 +486,14 @@ def _environment(cfg: EnvConfig, stack: Stack, svc: Service) -> list[ecs.Environ
     }
     if svc.port is not None:
         values["PORT"] = str(svc.port)
+    values["TMPDIR"] = WRITABLE_PATHS["tmp"]
+    if svc.name == "workers":
+        t = worker_timeouts(cfg)
+        values |= {
+            "AGENT_RUN_VISIBILITY_TIMEOUT_S": str(t["visibility_timeout_s"]),
+            "VISIBILITY_EXTEND_S": str(t["visibility_extend_s"]),
+            "TASK_PROTECTION_MINUTES": str(t["protection_minutes"]),
+        }
     return [ecs.Environment(Name=k, Value=v) for k, v in sorted(values.items())]
 
 
@@ -455,9 +517,20 @@ def _container(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.Containe
         Image=Sub("${EcrRepositoryUri}:${ImageTag}"),
         Essential=True,
         Privileged=False,
+        # A hard limit: the container is killed rather than starving the task (one container per task).
+        Memory=svc.memory,
+        User=cfg.container_user,  # non-root; a contract with the image (module docstring)
         # ECS Exec (the spec's way into a container) injects the SSM agent, which must write to
-        # the container's filesystem: AWS does not support it with a read-only root filesystem.
-        ReadonlyRootFilesystem=False,
+        # the container's filesystem: "the SSM agent requires that the container file system is
+        # able to be written to ... making the root file system read-only ... isn't supported"
+        # (ECS developer guide, ecs-exec.html, "Considerations"; the community workaround of
+        # mounting the agent's directories, aws/containers-roadmap#1359, is not supported by AWS).
+        # So: read-only where ECS Exec is off (prod), writable where it is on (dev).
+        ReadonlyRootFilesystem=not cfg.ecs_exec,
+        MountPoints=[
+            ecs.MountPoint(SourceVolume=volume, ContainerPath=path, ReadOnly=False)
+            for volume, path in WRITABLE_PATHS.items()
+        ],
         # An init process reaps the children ECS Exec sessions leave behind (AWS recommends it).
         LinuxParameters=ecs.LinuxParameters(InitProcessEnabled=True),
         StopTimeout=_STOP_TIMEOUT_S[svc.name],
@@ -479,7 +552,7 @@ def _container(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.Containe
 
 
 def _task_definition(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.TaskDefinition:
-    return ecs.TaskDefinition(
+    task = ecs.TaskDefinition(
         f"{_TITLES[svc.name]}TaskDefinition",
         Family=naming.name(cfg, svc.name),
         Cpu=str(svc.cpu),
@@ -494,8 +567,20 @@ def _task_definition(cfg: EnvConfig, stack: Stack, svc: Service, logs) -> ecs.Ta
         ExecutionRoleArn=stack.input("TaskExecutionRoleArn"),
         TaskRoleArn=stack.input(f"{_TITLES[svc.name]}TaskRoleArn"),
         ContainerDefinitions=[_container(cfg, stack, svc, logs)],
+        # Volumes without a host or EFS configuration live on the task's ephemeral storage.
+        Volumes=[ecs.Volume(Name=volume) for volume in WRITABLE_PATHS],
         Tags=naming.tags(cfg, SPEC.name, Service=svc.name),
     )
+    if cfg.ecs_exec:
+        suppress(
+            task,
+            guard={
+                "ecs_containers_readonly_access_check": f"{cfg.name} keeps ECS Exec (the spec's Option 3 debugging "
+                "shell), whose SSM agent AWS supports only on a writable root filesystem; prod turns ECS Exec off "
+                "and runs read-only (config ecs_exec)",
+            },
+        )
+    return task
 
 
 def _service(cfg, stack, svc: Service, cluster, task, target_group, depends_on) -> ecs.Service:
@@ -536,7 +621,7 @@ def _service(cfg, stack, svc: Service, cluster, task, target_group, depends_on) 
             MinimumHealthyPercent=100,
             MaximumPercent=200,
         ),
-        EnableExecuteCommand=True,
+        EnableExecuteCommand=cfg.ecs_exec,
         EnableECSManagedTags=True,
         PropagateTags="SERVICE",
         Tags=naming.tags(cfg, SPEC.name, Service=svc.name, **tags),
@@ -616,8 +701,14 @@ def _working_hours(cfg: EnvConfig, svc: Service) -> dict:
 def _scale_on_backlog(
     stack: Stack, cluster, service
 ) -> applicationautoscaling.TargetTrackingScalingPolicyConfiguration:
-    """Target tracking on agent runs waiting per running worker (AWS's "backlog per task").
+    """Target tracking on agent runs waiting or in flight per running worker (AWS's "backlog
+    per task", counting the runs being worked on too).
 
+    Why in flight too: with only ApproximateNumberOfMessagesVisible the metric reads 0 while
+    every worker is busy and nothing waits, so target tracking scales in and stops workers in
+    the middle of runs. Counting ApproximateNumberOfMessagesNotVisible (received, not yet
+    deleted) keeps the capacity that running work needs; task scale-in protection (the worker
+    contract) makes sure that what scale-in does remove is an idle worker.
     Why not CPU: workers spend most of a run waiting on model APIs, so CPU stays low while the
     queue grows. Why not the raw queue depth: target tracking assumes the metric falls as tasks
     are added, which holds for depth divided by tasks, not for depth. Why not step scaling: it
@@ -625,21 +716,26 @@ def _scale_on_backlog(
     gently. RunningTaskCount comes from Container Insights (enabled on the cluster).
     """
     aas = applicationautoscaling
-    visible = aas.TargetTrackingMetricDataQuery(
-        Id="visible",
-        Label="agent runs waiting",
-        ReturnData=False,
-        MetricStat=aas.TargetTrackingMetricStat(
-            Stat="Sum",
-            Metric=aas.TargetTrackingMetric(
-                Namespace="AWS/SQS",
-                MetricName="ApproximateNumberOfMessagesVisible",
-                Dimensions=[
-                    aas.TargetTrackingMetricDimension(Name="QueueName", Value=stack.input("AgentRunsQueueName"))
-                ],
+
+    def queue_metric(query_id: str, label: str, metric_name: str) -> aas.TargetTrackingMetricDataQuery:
+        return aas.TargetTrackingMetricDataQuery(
+            Id=query_id,
+            Label=label,
+            ReturnData=False,
+            MetricStat=aas.TargetTrackingMetricStat(
+                Stat="Sum",
+                Metric=aas.TargetTrackingMetric(
+                    Namespace="AWS/SQS",
+                    MetricName=metric_name,
+                    Dimensions=[
+                        aas.TargetTrackingMetricDimension(Name="QueueName", Value=stack.input("AgentRunsQueueName"))
+                    ],
+                ),
             ),
-        ),
-    )
+        )
+
+    visible = queue_metric("visible", "agent runs waiting", "ApproximateNumberOfMessagesVisible")
+    in_flight = queue_metric("inflight", "agent runs in flight", "ApproximateNumberOfMessagesNotVisible")
     running = aas.TargetTrackingMetricDataQuery(
         Id="running",
         Label="running workers",
@@ -657,10 +753,13 @@ def _scale_on_backlog(
         ),
     )
     backlog = aas.TargetTrackingMetricDataQuery(
-        Id="backlog", Label="agent runs waiting per running worker", Expression="visible / running", ReturnData=True
+        Id="backlog",
+        Label="agent runs waiting or in flight per running worker",
+        Expression=BACKLOG_EXPRESSION,
+        ReturnData=True,
     )
     return aas.TargetTrackingScalingPolicyConfiguration(
-        CustomizedMetricSpecification=aas.CustomizedMetricSpecification(Metrics=[visible, running, backlog]),
+        CustomizedMetricSpecification=aas.CustomizedMetricSpecification(Metrics=[visible, in_flight, running, backlog]),
         TargetValue=_BACKLOG_PER_TASK,
         ScaleOutCooldown=_SCALE_OUT_COOLDOWN_S,
         ScaleInCooldown=_SCALE_IN_COOLDOWN_S,

@@ -63,6 +63,7 @@ class Network:
     nat_gateways: int = 1  # 1 (shared, dev) or one per AZ (prod)
     # Interface endpoints (the S3 gateway endpoint is always there: it is free).
     interface_endpoints: tuple[str, ...] = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+    # Security evidence: prod keeps it a year (AWS Control Tower CT.CLOUDWATCH.PR.2); dev the spec's 7 days.
     flow_log_retention_days: int = 7
 
     @property
@@ -206,6 +207,15 @@ class EnvConfig:
     log_retention_days: int = 7
     domain: Domain | None = None
     waf_rate_limit: int = 2000  # requests per client IP per 5 minutes
+    # WAF logs are security evidence like the flow logs: a year in prod, the spec's 7 days in dev.
+    waf_log_retention_days: int = 7
+    # The user the containers run as, "uid:gid" (numeric, so the image needs no /etc/passwd entry):
+    # a contract with the image (compute's docstring), which must let this user read the app and
+    # write only where compute mounts writable volumes. 1000 is the `node` user of the Node images.
+    container_user: str = "1000:1000"
+    # ECS Exec (the spec's "Option 3"). AWS does not support it with a read-only root filesystem,
+    # so where it is on, the root filesystem stays writable; where off (prod), it is read-only.
+    ecs_exec: bool = True
     alarm_email: str | None = None
     account_id: str | None = None  # when set, the deployer refuses any other account
     alb_deletion_protection: bool = False
@@ -278,7 +288,7 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
     _validate_savings(n, cfg.savings)
     if cfg.variant_of is not None and cfg.variant_of == cfg.name:
         _fail(n, "variant_of names the environment itself; allowed: another environment's name")
-    for days in (cfg.log_retention_days, cfg.network.flow_log_retention_days):
+    for days in (cfg.log_retention_days, cfg.network.flow_log_retention_days, cfg.waf_log_retention_days):
         if days not in LOG_RETENTION_DAYS:
             _fail(n, f"log retention {days} days; allowed: {', '.join(map(str, LOG_RETENTION_DAYS))}")
     if not 100 <= cfg.waf_rate_limit <= 2_000_000_000:
@@ -296,6 +306,9 @@ def _validate(cfg: EnvConfig) -> None:  # noqa: C901 - a flat list of checks rea
     if not 1 <= m.max_receive_count <= 1000:
         _fail(n, f"max receive count {m.max_receive_count}; allowed: 1-1000")
     _validate_storage(n, cfg.storage)
+    user = re.fullmatch(r"(\d+)(?::(\d+))?", cfg.container_user)
+    if user is None or int(user.group(1)) == 0 or (user.group(2) is not None and int(user.group(2)) == 0):
+        _fail(n, f"container user {cfg.container_user!r}; allowed: a non-root numeric uid[:gid] such as 1000:1000")
 
 
 def _validate_network(n: str, net: Network) -> None:
@@ -384,7 +397,7 @@ DEV = EnvConfig(
 
 PROD = EnvConfig(
     name="prod",
-    network=Network(nat_gateways=2, flow_log_retention_days=30),
+    network=Network(nat_gateways=2, flow_log_retention_days=365),
     database=Database(
         instance_class="db.r6g.large",
         allocated_storage_gb=100,
@@ -401,6 +414,8 @@ PROD = EnvConfig(
     # example.com is a placeholder: set the real zone before the first prod deploy (README).
     domain=Domain(name="api.hana.example.com", hosted_zone_id="Z0000000000EXAMPLE"),
     waf_rate_limit=2000,
+    waf_log_retention_days=365,
+    ecs_exec=False,
     alb_deletion_protection=True,
     termination_protection=True,
 )

@@ -11,6 +11,7 @@ from troposphere import AWSObject, GetAtt, Ref, Sub, kms, logs
 
 from . import naming
 from .config import EnvConfig
+from .errors import ConfigError
 from .policies import kms_key_policy
 
 
@@ -21,19 +22,36 @@ def retain(resource: AWSObject) -> AWSObject:
     return resource
 
 
-def suppress(resource: AWSObject, *, checkov: dict[str, str] | None = None, cfn_lint: dict[str, str] | None = None):
+def suppress(
+    resource: AWSObject,
+    *,
+    checkov: dict[str, str] | None = None,
+    cfn_lint: dict[str, str] | None = None,
+    guard: dict[str, str] | None = None,
+):
     """Record deliberate scanner exceptions on one resource, each with its reason.
 
     checkov reads `Metadata.checkov.skip[].{id, comment}`; cfn-lint reads
-    `Metadata.cfn-lint.config.ignore_checks` (it has no reason field, so the reasons are kept
-    beside it under `Metadata.hana.cfn-lint-reasons`).
+    `Metadata.cfn-lint.config.ignore_checks` and cfn-guard `Metadata.guard.SuppressedRules`
+    (neither has a reason field, so the reasons are kept beside them under
+    `Metadata.hana.cfn-lint-reasons` and `Metadata.hana.guard-reasons`). Calls accumulate, so a
+    resource can be suppressed for different scanners in different places.
     """
     metadata = dict(getattr(resource, "Metadata", {}) or {})
+    hana = dict(metadata.get("hana", {}))
     if checkov:
-        metadata["checkov"] = {"skip": [{"id": rule, "comment": why} for rule, why in sorted(checkov.items())]}
+        skips = {s["id"]: s["comment"] for s in metadata.get("checkov", {}).get("skip", [])} | checkov
+        metadata["checkov"] = {"skip": [{"id": rule, "comment": why} for rule, why in sorted(skips.items())]}
     if cfn_lint:
-        metadata["cfn-lint"] = {"config": {"ignore_checks": sorted(cfn_lint)}}
-        metadata["hana"] = {"cfn-lint-reasons": dict(sorted(cfn_lint.items()))}
+        reasons = hana.get("cfn-lint-reasons", {}) | cfn_lint
+        metadata["cfn-lint"] = {"config": {"ignore_checks": sorted(reasons)}}
+        hana["cfn-lint-reasons"] = dict(sorted(reasons.items()))
+    if guard:
+        reasons = hana.get("guard-reasons", {}) | guard
+        metadata["guard"] = {"SuppressedRules": sorted(reasons)}
+        hana["guard-reasons"] = dict(sorted(reasons.items()))
+    if hana:
+        metadata["hana"] = hana
     resource.Metadata = metadata
     return resource
 
@@ -63,14 +81,47 @@ def kms_key(
     return key, alias
 
 
+# AWS Control Tower CT.CLOUDWATCH.PR.2: a log group keeps its events at least a year.
+GUARD_MIN_LOG_RETENTION_DAYS = 365
+# Why the application and database log groups keep the spec's retention rather than a year.
+SPEC_LOG_RETENTION_REASON = (
+    "operational logs keep the spec's CloudWatch retention (7 days in dev, 30 in prod: config "
+    "log_retention_days); security evidence (VPC flow logs, WAF logs) is kept a year in prod"
+)
+
+# Why dev keeps its security logs (VPC flow logs, WAF logs) less than a year.
+SHORT_SECURITY_LOG_REASON = (
+    "dev keeps security logs the spec's 7-day CloudWatch retention (cost); prod keeps them 365 days "
+    "(tests/stacks check it)"
+)
+
+
 def log_group(
-    logical_id: str, name: str | Sub, retention_days: int, cfg: EnvConfig, stack: str, kms_key_arn=None
+    logical_id: str,
+    name: str | Sub,
+    retention_days: int,
+    cfg: EnvConfig,
+    stack: str,
+    kms_key_arn=None,
+    *,
+    short_retention_reason: str | None = None,
 ) -> logs.LogGroup:
-    """A log group with explicit retention, retained on delete (logs are evidence)."""
+    """A log group with explicit retention, retained on delete (logs are evidence).
+
+    Below a year of retention the caller must say why (`short_retention_reason`): it becomes the
+    group's cfn-guard suppression of the Control Tower retention control."""
     props = dict(LogGroupName=name, RetentionInDays=retention_days, Tags=naming.tags(cfg, stack))
     if kms_key_arn is not None:
         props["KmsKeyId"] = kms_key_arn
-    return retain(logs.LogGroup(logical_id, **props))
+    group = retain(logs.LogGroup(logical_id, **props))
+    if retention_days < GUARD_MIN_LOG_RETENTION_DAYS:
+        if not short_retention_reason:
+            raise ConfigError(
+                f"environment {cfg.name!r}: log group {logical_id} keeps {retention_days} days without a reason; "
+                f"allowed: >= {GUARD_MIN_LOG_RETENTION_DAYS} days, or a short_retention_reason"
+            )
+        suppress(group, guard={"cloudwatch_log_group_retention_period_check": short_retention_reason})
+    return group
 
 
 def key_arn(key: kms.Key) -> GetAtt:

@@ -26,7 +26,7 @@ from troposphere import GetAtt, Ref, Sub, Template, elasticache, rds, secretsman
 
 from . import naming
 from .config import EnvConfig
-from .constructs import key_arn, kms_key, log_group, suppress
+from .constructs import SPEC_LOG_RETENTION_REASON, key_arn, kms_key, log_group, suppress
 from .policies import logs_key_statement
 from .spec import From, Stack, StackSpec
 
@@ -153,6 +153,7 @@ def _postgres(cfg: EnvConfig, stack: Stack, key) -> rds.DBInstance:
                 cfg,
                 SPEC.name,
                 kms_key_arn=key_arn(key),
+                short_retention_reason=SPEC_LOG_RETENTION_REASON,
             )
         )
         for kind in RDS_LOG_EXPORTS
@@ -205,12 +206,53 @@ def _postgres(cfg: EnvConfig, stack: Stack, key) -> rds.DBInstance:
 
 
 def _suppress_dev_choices(cfg: EnvConfig, instance: rds.DBInstance) -> None:
-    """dev is the spec's single-AZ deployment; prod is Multi-AZ."""
+    """dev is the spec's single-AZ deployment without deletion protection; prod is Multi-AZ and
+    protected. Every environment: the spec's port, and enhanced monitoring through a role the
+    rule cannot see (tests/stacks/test_database.py checks the interval and the role)."""
+    suppress(
+        instance,
+        guard={
+            "rds_instance_no_default_ports_check": f"the spec mandates PostgreSQL on {cfg.database.port} (its "
+            "architecture and security group tables); a non-default port hides nothing from a scanner inside the VPC",
+            "rds_instance_enhanced_monitoring_enabled_check": "the rule cannot see it: MonitoringInterval is "
+            f"{cfg.database.enhanced_monitoring_interval} s and MonitoringRoleArn is the iam stack's role, passed as "
+            "the RdsMonitoringRoleArn stack parameter (the rule accepts only a literal ARN or a local role)",
+        },
+    )
     if not cfg.database.multi_az:
         suppress(
             instance,
             checkov={"CKV_AWS_157": "dev runs single-AZ as the spec deploys it (cost); prod is Multi-AZ (config.py)"},
+            guard={
+                "rds_instance_multi_az_support_check": "dev runs single-AZ as the spec deploys it (cost); prod is "
+                "Multi-AZ (config.py)",
+            },
         )
+    if not cfg.database.deletion_protection:
+        suppress(
+            instance,
+            guard={
+                "rds_instance_deletion_protection_enabled_check": "dev is the spec's disposable environment (its "
+                "teardown deletes the stacks); the final snapshot (DeletionPolicy Snapshot) keeps the data; prod is "
+                "protected (config.py)",
+            },
+        )
+
+
+def _redis_guard_reasons(cfg: EnvConfig) -> dict[str, str]:
+    """Access control stays the spec's AUTH token (docs/choices.md, "Redis access control")."""
+    reasons = {
+        "elasticache_repl_grp_rbac_auth_enabled_check": "the spec mandates the AUTH token from the `redis-auth` "
+        "secret (its troubleshooting table); RBAC would need an ElastiCache user and user group whose password is "
+        "that same token, i.e. one credential for one application, so AUTH over TLS (in-transit encryption on) "
+        "gives the same protection with one fewer moving part (docs/choices.md)",
+    }
+    if not cfg.cache.multi_az:
+        reasons["elasticache_repl_grp_auto_failover_enabled_check"] = (
+            "dev runs one Redis node as the spec deploys it (cost): failover needs a replica; prod has one "
+            "replica with automatic failover (config.py)"
+        )
+    return reasons
 
 
 def _secret_field(secret_arn_param: str, field: str) -> Sub:
@@ -253,6 +295,7 @@ def _redis(cfg: EnvConfig, stack: Stack, key) -> elasticache.ReplicationGroup:
     if cache.snapshot_retention_days > 0:
         props["SnapshotWindow"] = REDIS_SNAPSHOT_WINDOW
     group = elasticache.ReplicationGroup("Redis", **props)
+    suppress(group, guard=_redis_guard_reasons(cfg))
     # CloudFormation supports Snapshot for replication groups: a final snapshot before delete/replace.
     group.DeletionPolicy = "Snapshot"
     group.UpdateReplacePolicy = "Snapshot"

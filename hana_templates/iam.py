@@ -8,12 +8,14 @@
 - `hana-<env>-api-task`, `-ws-task`, `-workers-task`: what the application code does with its
   AWS credentials.
     api:     sends agent runs and notifications; reads and writes media.
-    workers: receives, extends and deletes agent runs; sends notifications; reads and writes media.
+    workers: receives, extends and deletes agent runs; sends notifications; reads and writes media;
+             protects and unprotects its task against scale-in while it holds a run (the tasks
+             of this environment's cluster: IAM has no "this task only" condition).
     ws:      nothing beyond ECS Exec. It fans events out over socket.io through Redis pub/sub;
              Postgres and Redis authenticate with the passwords the execution role injects, not
              with IAM; clients get media from the API, and ws queues nothing.
-  Every task role also allows ECS Exec (the spec's "Option 3" debugging shell) and explicitly
-  denies every IAM action, so no future grant can turn a task into an IAM administrator.
+  Every task role also allows ECS Exec (the spec's "Option 3" debugging shell) where config
+  `ecs_exec` is on (not prod), and explicitly denies every IAM action, so no future grant can turn a task into an IAM administrator.
 - `hana-<env>-lambda-exec`: the Lambda execution role the spec names ("IAM roles for ECS,
   Lambda"): the shared role for the platform's own small functions named `hana-<env>-*` (for
   example operational hooks). No function exists yet, so it grants only writing their logs to
@@ -33,7 +35,7 @@ their key), messaging (the two queues and their key). Outputs: the six role ARNs
 
 from __future__ import annotations
 
-from awacs import aws, ecr, logs, s3, secretsmanager, sqs, ssmmessages
+from awacs import aws, ecr, ecs, logs, s3, secretsmanager, sqs, ssmmessages
 from awacs import iam as iam_actions
 from awacs import kms as kms_actions
 from troposphere import GetAtt, Sub, Template, iam
@@ -121,6 +123,7 @@ def build(cfg: EnvConfig) -> Template:
                 _queue_key(stack),
             ),
             "media": _media(stack),
+            "task-protection": _task_protection(cfg),
         },
     }
     task_role_refs = {}
@@ -132,7 +135,11 @@ def build(cfg: EnvConfig) -> Template:
                 f"{service}-task",
                 "ecs-tasks",
                 f"what the {service} containers may do with AWS",
-                policies={**policies, "ecs-exec": _ecs_exec(cfg, service), "deny-iam": _deny_iam()},
+                policies={
+                    **policies,
+                    **({"ecs-exec": _ecs_exec(cfg, service)} if cfg.ecs_exec else {}),
+                    "deny-iam": _deny_iam(),
+                },
             )
         )
         task_role_refs[service] = role
@@ -292,6 +299,23 @@ def _key_via(stack: Stack, key_arn: str, service: str, *actions, sid: str) -> aw
         Action=list(actions),
         Resource=[stack.input(key_arn)],
         Condition=aws.Condition(aws.StringEquals("kms:ViaService", Sub(f"{service}.${{AWS::Region}}.amazonaws.com"))),
+    )
+
+
+def _task_protection(cfg: EnvConfig) -> aws.PolicyDocument:
+    """Task scale-in protection: a worker protects its own task while it holds an agent run, so
+    neither scale-in nor a deployment stops it mid-run (compute's worker contract). The ECS agent
+    endpoint `$ECS_AGENT_URI/task-protection/v1/state` calls these with the task role:
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-scale-in-protection-endpoint.html"""
+    return _document(
+        aws.Statement(
+            Sid="ProtectOwnTaskWhileWorking",
+            Effect=aws.Allow,
+            Action=[ecs.UpdateTaskProtection, ecs.GetTaskProtection],
+            Resource=[
+                Sub(f"arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:task/{naming.prefix(cfg)}/*")
+            ],
+        )
     )
 
 

@@ -41,7 +41,7 @@ from troposphere import GetAtt, GetAZs, Join, Ref, Select, Sub, Tags, Template, 
 
 from . import naming
 from .config import EnvConfig
-from .constructs import key_arn, kms_key, log_group, suppress
+from .constructs import SHORT_SECURITY_LOG_REASON, key_arn, kms_key, log_group, suppress
 from .policies import assume_role_policy, logs_key_statement
 from .spec import Stack, StackSpec
 
@@ -362,7 +362,15 @@ def _flow_logs(stack: Stack, cfg: EnvConfig, vpc: ec2.VPC) -> None:
     stack.add(key)
     stack.add(alias)
     group = stack.add(
-        log_group("FlowLogGroup", name, cfg.network.flow_log_retention_days, cfg, SPEC.name, kms_key_arn=key_arn(key))
+        log_group(
+            "FlowLogGroup",
+            name,
+            cfg.network.flow_log_retention_days,
+            cfg,
+            SPEC.name,
+            kms_key_arn=key_arn(key),
+            short_retention_reason=SHORT_SECURITY_LOG_REASON,
+        )
     )
     role = stack.add(
         iam.Role(

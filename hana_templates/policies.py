@@ -7,7 +7,7 @@ constants so a typo fails at import.
 from __future__ import annotations
 
 from awacs import aws, kms, s3, sts
-from troposphere import Sub
+from troposphere import Join, Sub
 
 ACCOUNT_ROOT = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
 
@@ -37,14 +37,38 @@ def assume_role_policy(service: str, source_arn: object | None = None) -> aws.Po
 
 
 def tls_only_statement(bucket_arn: object) -> aws.Statement:
-    """Deny any S3 request on the bucket and its objects that is not made over TLS."""
+    """Deny any S3 request on the bucket and its objects that is not made over TLS.
+
+    Written in the exact shape AWS Control Tower's CT.S3.PR.8 (cfn-guard) recognises: the
+    condition value as the string "false" and the object ARN as `Fn::Join` of the bucket ARN and
+    "/*" (IAM reads `false`/"false" and Sub/Join alike; the rule compares literally)."""
     return aws.Statement(
         Sid="DenyInsecureTransport",
         Effect=aws.Deny,
         Principal=aws.Principal("*"),
         Action=[s3.Action("*")],
-        Resource=[bucket_arn, Sub("${Arn}/*", Arn=bucket_arn)],
-        Condition=aws.Condition(aws.Bool("aws:SecureTransport", False)),
+        Resource=[bucket_arn, Join("", [bucket_arn, "/*"])],
+        Condition=aws.Condition(aws.Bool("aws:SecureTransport", "false")),
+    )
+
+
+def deny_grants_except_for_aws_resources() -> aws.Statement:
+    """Key-policy statement: nobody may create a grant on the key unless the grant is for an AWS
+    resource (an integrated service such as RDS or ElastiCache creating it on our behalf) or the
+    caller is an AWS service itself. Grants are a second, IAM-invisible way to hand out key use;
+    this keeps them to what AWS services need (AWS Control Tower CT.KMS.PR.3; `kms:GrantIsForAWSResource`
+    is true only when an integrated service calls CreateGrant for us:
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
+    BoolIfExists: a request without the key (not through a service) counts as "false"."""
+    return aws.Statement(
+        Sid="DenyGrantsExceptForAwsResources",
+        Effect=aws.Deny,
+        Principal=aws.Principal("AWS", "*"),
+        Action=[kms.CreateGrant],
+        Resource=["*"],  # in a key policy, "*" means this key
+        Condition=aws.Condition(
+            aws.BoolIfExists({"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"})
+        ),
     )
 
 
@@ -89,6 +113,7 @@ def kms_key_policy(
             )
         )
     statements.extend(extra_statements)
+    statements.append(deny_grants_except_for_aws_resources())
     return aws.PolicyDocument(Version="2012-10-17", Statement=statements)
 
 

@@ -25,7 +25,8 @@ DEV_FLOOR = {
     "Secrets Manager": 7 * 0.40,  # 2.80
     # 14 alarms: 12 on one metric, ALB 5xx reads 2 (ALB + targets), Redis memory 1 per node (1 in dev)
     "CloudWatch": (12 + 2 + 1) * 0.10 + 1 * 3.00,  # + the overview dashboard = 4.50
-    "WAF": 5.00 + 5 * 1.00,  # WebACL + rate limit, IP reputation, known bad inputs, common, SQLi = 10.00
+    # WebACL + rate limit, IP reputation, known bad inputs, common, SQLi, body rules outside prompt routes = 11.00
+    "WAF": 5.00 + 6 * 1.00,
     # one key per stack that encrypts something: network (flow logs), storage, secrets, messaging,
     # database, compute (service logs), waf (WAF logs), observability (alarm topic)
     "KMS": 8 * 1.00,
@@ -41,7 +42,7 @@ PROD_FLOOR = {
     "VPC Endpoints": 4 * 2 * 730 * 0.01,
     "Secrets Manager": 7 * 0.40,
     "CloudWatch": (12 + 2 + 2) * 0.10 + 1 * 3.00,  # Redis memory reads both nodes in prod = 4.60
-    "WAF": 5.00 + 5 * 1.00,
+    "WAF": 5.00 + 6 * 1.00,
     "KMS": 8 * 1.00,
 }
 

@@ -16,7 +16,6 @@ from deploy.errors import BadInput
 from deploy.ops.logs import COLORS, parse_since
 from tests.ops.conftest import app_for, aws_on, make_project, session
 
-NOW_MS = int(time.time() * 1000)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -29,7 +28,9 @@ def put(url: str, group: str, stream: str, events: list[tuple[int, str]]) -> Non
     logs.put_log_events(
         logGroupName=group,
         logStreamName=stream,
-        logEvents=[{"timestamp": NOW_MS - ago_s * 1000, "message": m} for ago_s, m in events],
+        # "now" when the events are written, not when the module was imported: under xdist a test may
+        # run minutes after collection, and the events must still fall in the window it asks for.
+        logEvents=[{"timestamp": int(time.time() * 1000) - ago_s * 1000, "message": m} for ago_s, m in events],
     )
 
 

@@ -297,7 +297,8 @@ def test_services_run_in_private_subnets_without_public_ip_behind_the_ecs_sg(env
 def test_services_have_exec_circuit_breaker_rollback_and_propagated_tags(env, svc):
     service = _service(env, svc)
     p = props(service)
-    assert p["EnableExecuteCommand"] is True
+    # ECS Exec needs a writable root filesystem (compute._container): on where config keeps it (dev).
+    assert p["EnableExecuteCommand"] is config.get(env).ecs_exec
     assert p["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert p["PropagateTags"] == "SERVICE"
     assert p["EnableECSManagedTags"] is True
@@ -477,20 +478,86 @@ def test_prod_api_and_ws_track_average_cpu(svc):
     assert 0 < policy["TargetValue"] < config.get("prod").alarms.api_cpu_percent
 
 
-def test_prod_workers_track_agent_runs_backlog_per_running_task():
+def test_prod_workers_track_agent_runs_waiting_and_in_flight_per_running_task():
+    """Runs being worked on count too: with only the visible messages the metric reads 0 while every
+    worker is busy, and target tracking would scale in mid-run."""
     metrics = {m["Id"]: m for m in _policy("prod", "workers")["CustomizedMetricSpecification"]["Metrics"]}
-    queue = next(
-        m for m in metrics.values() if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == "AWS/SQS"
-    )
-    assert queue["MetricStat"]["Metric"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert queue["MetricStat"]["Metric"]["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Ref": "AgentRunsQueueName"}}
-    ]
-    tasks = next(m for m in metrics.values() if "MetricStat" in m and m is not queue)
-    assert tasks["MetricStat"]["Metric"]["MetricName"] == "RunningTaskCount"
+    stats = {i: m["MetricStat"]["Metric"] for i, m in metrics.items() if "MetricStat" in m}
+    by_name = {m["MetricName"]: i for i, m in stats.items()}
+    assert set(by_name) == {
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateNumberOfMessagesNotVisible",
+        "RunningTaskCount",
+    }
+    for name in ("ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible"):
+        assert stats[by_name[name]]["Dimensions"] == [{"Name": "QueueName", "Value": {"Ref": "AgentRunsQueueName"}}]
+        assert metrics[by_name[name]]["MetricStat"]["Stat"] == "Sum"
     (result,) = [m for m in metrics.values() if m.get("ReturnData")]
-    assert result["Expression"] == f"{queue['Id']} / {tasks['Id']}"
+    visible, inflight, running = (
+        by_name[n]
+        for n in ("ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "RunningTaskCount")
+    )
+    assert result["Expression"] == f"({visible} + {inflight}) / {running}"
     assert _policy("prod", "workers")["TargetValue"] > 0
+
+
+FARGATE_MAX_STOP_TIMEOUT_S = 120
+
+
+def test_worker_timeouts_agree_with_each_other(env):
+    """The worker contract (compute docstring): protection never lapses before the message's
+    visibility, both are renewed well before they lapse, a stopping worker releases its message
+    within the stop timeout, and the spec's 3 receives go to the DLQ."""
+    cfg = config.get(env)
+    t = compute.worker_timeouts(cfg)
+    queue = props(tmpl.template(env, "messaging")["Resources"]["AgentRunsQueue"])
+    assert t["visibility_timeout_s"] == queue["VisibilityTimeout"] == 900
+    assert t["max_receive_count"] == queue["RedrivePolicy"]["maxReceiveCount"] == 3  # the spec
+    assert t["protection_minutes"] * 60 >= t["visibility_timeout_s"]
+    assert 1 <= t["protection_minutes"] <= 2880  # the ECS API's range
+    assert t["visibility_extend_s"] * 2 <= t["visibility_timeout_s"]  # a missed renewal is survivable
+    (container,) = props(_task(env, "workers"))["ContainerDefinitions"]
+    assert container["StopTimeout"] == t["stop_timeout_s"] <= FARGATE_MAX_STOP_TIMEOUT_S
+    assert t["stop_timeout_s"] < t["visibility_timeout_s"]
+    env_vars = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert env_vars["AGENT_RUN_VISIBILITY_TIMEOUT_S"] == str(t["visibility_timeout_s"])
+    assert env_vars["VISIBILITY_EXTEND_S"] == str(t["visibility_extend_s"])
+    assert env_vars["TASK_PROTECTION_MINUTES"] == str(t["protection_minutes"])
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_containers_run_non_root_with_a_memory_hard_limit_and_writable_tmp(env, svc):
+    cfg = config.get(env)
+    task = props(_task(env, svc))
+    (container,) = task["ContainerDefinitions"]
+    assert container["User"] == cfg.container_user and not container["User"].startswith("0")
+    assert container["Memory"] == int(task["Memory"])  # hard limit: the task's memory, one container
+    assert container["MountPoints"] == [{"SourceVolume": "tmp", "ContainerPath": "/tmp", "ReadOnly": False}]
+    assert task["Volumes"] == [{"Name": "tmp"}]
+    assert {"Name": "TMPDIR", "Value": "/tmp"} in container["Environment"]
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_root_filesystem_is_read_only_exactly_where_ecs_exec_is_off(env, svc):
+    """AWS does not support ECS Exec on a read-only root filesystem: dev keeps Exec (writable, with a
+    cfn-guard suppression), prod drops Exec and runs read-only."""
+    cfg = config.get(env)
+    task = _task(env, svc)
+    (container,) = props(task)["ContainerDefinitions"]
+    assert container["ReadonlyRootFilesystem"] is (not cfg.ecs_exec)
+    assert props(_service(env, svc))["EnableExecuteCommand"] is cfg.ecs_exec
+    suppressed = task.get("Metadata", {}).get("guard", {}).get("SuppressedRules", [])
+    assert ("ecs_containers_readonly_access_check" in suppressed) is cfg.ecs_exec
+    assert cfg.ecs_exec is (env != "prod")
+
+
+def test_alb_access_logs_are_really_on_where_cfn_guard_cannot_see_them(env):
+    """The elbv2_logging_enabled_check suppression says the rule cannot see a bucket passed as a parameter."""
+    alb = one(template(env), "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = {a["Key"]: a["Value"] for a in props(alb)["LoadBalancerAttributes"]}
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == {"Ref": "LogsBucketName"}
+    assert "elbv2_logging_enabled_check" in alb["Metadata"]["guard"]["SuppressedRules"]
 
 
 # --- outputs ----------------------------------------------------------------------------------

@@ -228,3 +228,18 @@ def test_outputs_give_compute_and_observability_the_endpoints_and_identifiers(en
         "RedisPrimaryEndpointPort": {"Fn::GetAtt": ["Redis", "PrimaryEndPoint.Port"]},
         "RedisReplicationGroupId": {"Ref": "Redis"},
     }
+
+
+def test_enhanced_monitoring_is_really_on_where_cfn_guard_cannot_see_it(env):
+    """The rds_instance_enhanced_monitoring_enabled_check suppression says the role is a stack parameter."""
+    db = one(template(env, "database"), "AWS::RDS::DBInstance")
+    assert props(db)["MonitoringInterval"] == config.get(env).database.enhanced_monitoring_interval > 0
+    assert props(db)["MonitoringRoleArn"] == {"Ref": "RdsMonitoringRoleArn"}
+    assert "rds_instance_enhanced_monitoring_enabled_check" in db["Metadata"]["guard"]["SuppressedRules"]
+
+
+def test_redis_keeps_the_spec_auth_token_over_tls(env):
+    """The RBAC suppression's premise: AUTH from the redis-auth secret, only over TLS."""
+    redis = props(one(template(env, "database"), "AWS::ElastiCache::ReplicationGroup"))
+    assert redis["TransitEncryptionEnabled"] is True
+    assert "RedisAuthSecretArn" in redis["AuthToken"]["Fn::Sub"]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from hana_templates import iam, naming
+from hana_templates import config, iam, naming
 from tests.tmpl import props, resources, template
 
 # The only allowed actions on Resource "*", and why the API leaves no choice.
@@ -21,7 +21,10 @@ LOG_GROUPS = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-gr
 
 
 def ecs_exec(service: str, env: str) -> set:
-    """ECS Exec: session channels, plus session logs into the service's own log group (cluster Logging DEFAULT)."""
+    """ECS Exec: session channels, plus session logs into the service's own log group (cluster Logging
+    DEFAULT); nothing where config turns ECS Exec off (prod: read-only root filesystem)."""
+    if not config.get(env).ecs_exec:
+        return set()
     own_group = f"{LOG_GROUPS}/ecs/hana-{env}/{service}:*"
     return {
         *ECS_EXEC_CHANNELS,
@@ -84,8 +87,12 @@ TASK_ROLE_ALLOWS = {
         ("kms:GenerateDataKey", "MessagingKmsKeyArn"),
         ("kms:Decrypt", "MessagingKmsKeyArn"),
         *MEDIA,
+        # task scale-in protection of its own task (the worker contract), on the cluster's tasks
+        ("ecs:UpdateTaskProtection", "TASKS"),
+        ("ecs:GetTaskProtection", "TASKS"),
     },
 }
+TASKS = "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/hana-{env}/*"
 
 ROLES = {
     # logical id: (name suffix, trusted service)
@@ -157,7 +164,8 @@ def test_no_allow_grants_a_wildcard_action(env):
 
 def test_star_resources_only_on_actions_that_have_no_resource_level_permissions(env):
     on_star = {a for role in _roles(env).values() for a, r in _allows(role) if r == "*"}
-    assert on_star == set(STAR_RESOURCE_ALLOWED)
+    expected = {a for a in STAR_RESOURCE_ALLOWED if config.get(env).ecs_exec or not a.startswith("ssmmessages:")}
+    assert on_star == expected
     # and the module documents the same list with its reasons
     assert set(iam.WILDCARD_RESOURCE_ACTIONS) == set(STAR_RESOURCE_ALLOWED)
 
@@ -165,7 +173,8 @@ def test_star_resources_only_on_actions_that_have_no_resource_level_permissions(
 @pytest.mark.parametrize("logical_id", sorted(TASK_ROLE_ALLOWS))
 def test_each_task_role_allows_exactly_what_its_service_does(env, logical_id):
     service = logical_id.removesuffix("TaskRole").lower()
-    assert _allows(_roles(env)[logical_id]) == TASK_ROLE_ALLOWS[logical_id] | ecs_exec(service, env)
+    allows = {(a, TASKS.replace("{env}", env) if r == "TASKS" else r) for a, r in TASK_ROLE_ALLOWS[logical_id]}
+    assert _allows(_roles(env)[logical_id]) == allows | ecs_exec(service, env)
 
 
 @pytest.mark.parametrize("logical_id", sorted(TASK_ROLE_ALLOWS))

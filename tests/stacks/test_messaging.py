@@ -1,5 +1,7 @@
 """messaging: the three queues the spec prices, encrypted, with explicit retention."""
 
+import pytest
+
 from hana_templates import config
 from tests.tmpl import props, resources, template
 
@@ -10,8 +12,34 @@ def _queues(env):
 
 def test_three_queues_named_as_the_spec(env):
     assert sorted(_queues(env)) == sorted(
-        [f"hana-{env}-agent-runs.fifo", f"hana-{env}-agent-runs-dlq.fifo", f"hana-{env}-notifications"]
+        [
+            f"hana-{env}-agent-runs.fifo",
+            f"hana-{env}-agent-runs-dlq.fifo",
+            f"hana-{env}-notifications",
+        ]
     )
+
+
+@pytest.mark.parametrize(
+    ("queue", "dlq", "dlq_logical_id"),
+    [
+        pytest.param("agent-runs.fifo", "agent-runs-dlq.fifo", "AgentRunsDlq", id="agent-runs"),
+    ],
+)
+def test_every_queue_has_a_dlq_that_accepts_dead_letters_only_from_it(env, queue, dlq, dlq_logical_id):
+    """AWS Control Tower CT.SQS.PR.1: a poison message ends in a DLQ after max_receive_count receives."""
+    queues = _queues(env)
+    redrive = props(queues[f"hana-{env}-{queue}"])["RedrivePolicy"]
+    assert redrive == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_logical_id, "Arn"]},
+        "maxReceiveCount": config.get(env).messaging.max_receive_count,
+    }
+    assert props(queues[f"hana-{env}-{dlq}"])["RedriveAllowPolicy"] == {
+        "redrivePermission": "byQueue",
+        "sourceQueueArns": [
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:hana-{env}-{queue}"}
+        ],
+    }
 
 
 def test_agent_runs_is_fifo_with_content_based_dedup_and_a_dlq(env):

@@ -15,7 +15,8 @@ SPEC_SUBNETS = {
     "database": ("10.0.4.0/24", "10.0.5.0/24"),
 }
 NAT_GATEWAYS = {"dev": 1, "prod": 2}  # cost tables: "1 gateway" (dev), "2 gateways (HA)" (prod)
-FLOW_LOG_RETENTION_DAYS = {"dev": 7, "prod": 30}  # "7-day retention" (dev), "30-day retention" (prod)
+# dev: the spec's "7-day retention"; prod: security evidence kept a year (AWS Control Tower CT.CLOUDWATCH.PR.2)
+FLOW_LOG_RETENTION_DAYS = {"dev": 7, "prod": 365}
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 ANYWHERE, NOWHERE = "0.0.0.0/0", "127.0.0.1/32"
 STANDARD_TAGS = {"Project": "hana", "ManagedBy": "hana-infra", "Stack": "network"}

@@ -129,7 +129,7 @@ def test_every_secret_is_encrypted_with_the_stack_key_through_secrets_manager_on
         assert props(secret)["KmsKeyId"] == KEY_ARN, key
     key = tmpl["Resources"]["SecretsKey"]
     assert props(key)["EnableKeyRotation"] is True
-    via = [s for s in props(key)["KeyPolicy"]["Statement"] if "Condition" in s]
+    via = [s for s in props(key)["KeyPolicy"]["Statement"] if "StringEquals" in s.get("Condition", {})]
     assert [s["Condition"]["StringEquals"]["kms:ViaService"] for s in via] == [
         {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
     ]

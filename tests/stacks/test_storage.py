@@ -54,9 +54,14 @@ def test_repository_is_named_as_the_spec_scans_on_push_and_uses_the_stack_key(en
     assert p["RepositoryName"] == f"hana-{env}/api"
     assert p["ImageScanningConfiguration"] == {"ScanOnPush": True}
     assert p["EncryptionConfiguration"] == {"EncryptionType": "KMS", "KmsKey": KEY_ARN}
-    # The deployer moves `latest` on every push: immutable tags would reject that.
-    assert p["ImageTagMutability"] == "MUTABLE"
+    # Every tag immutable except `latest`, which the deployer moves on every push (this is also what
+    # the cfn-guard suppression of ecr_private_tag_immutability_enabled_check relies on).
+    assert p["ImageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert p["ImageTagMutabilityExclusionFilters"] == [
+        {"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": "latest"}
+    ]
     assert [s["id"] for s in repo["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_51"]
+    assert repo["Metadata"]["guard"]["SuppressedRules"] == ["ecr_private_tag_immutability_enabled_check"]
 
 
 def test_repository_lifecycle_expires_untagged_images_and_keeps_recent_ones_for_rollback(env):
@@ -126,8 +131,9 @@ def test_bucket_policy_denies_requests_without_tls(env, role):
             "Effect": "Deny",
             "Principal": "*",
             "Action": ["s3:*"],
-            "Resource": [arn, {"Fn::Sub": ["${Arn}/*", {"Arn": arn}]}],
-            "Condition": {"Bool": {"aws:SecureTransport": False}},
+            # Fn::Join and the string "false": the shape AWS Control Tower's CT.S3.PR.8 recognises
+            "Resource": [arn, {"Fn::Join": ["", [arn, "/*"]]}],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
     ]
 

@@ -1,8 +1,11 @@
 """waf: a regional web ACL on the ALB with the spec's protections, within 1,500 WCU, logged as WAF requires."""
 
+import base64
 import re
 
-from hana_templates import config, waf
+import pytest
+
+from hana_templates import compute, config, waf
 from tests.tmpl import one, props, template
 
 REQUIRED_GROUPS = {
@@ -77,6 +80,8 @@ def test_managed_group_wcu_are_aws_published_capacities():
         "AWSManagedRulesKnownBadInputsRuleSet": 200,
         "AWSManagedRulesCommonRuleSet": 700,
         "AWSManagedRulesSQLiRuleSet": 200,
+        # 5 label matches x 1 + 4 STARTS_WITH byte matches on the URI path (no transformation) x 2
+        "BodyRulesOutsidePromptRoutes": 13,
     }
 
 
@@ -86,11 +91,13 @@ def test_large_prompt_bodies_are_not_blocked_by_the_8kb_body_rule(env):
     assert by_name["SizeRestrictions_BODY"] == {"Count": {}}
 
 
-def test_every_override_is_count_documented_and_only_in_the_common_rule_set(env):
+def test_every_override_is_count_documented_and_the_sqli_group_counts_only_its_body_rules(env):
     for name, stmt in _managed(env).items():
         overrides = stmt.get("RuleActionOverrides", [])
-        if name != "AWSManagedRulesCommonRuleSet":
-            assert overrides == [], f"{name} weakened"  # SQLi and Log4Shell (KnownBadInputs) block fully
+        if name == "AWSManagedRulesSQLiRuleSet":
+            assert {o["Name"] for o in overrides} == {"SQLi_BODY", "SQLiExtendedPatterns_BODY"}
+        elif name != "AWSManagedRulesCommonRuleSet":
+            assert overrides == [], f"{name} weakened"  # Log4Shell (KnownBadInputs), IP reputation block fully
             continue
         for o in overrides:
             assert o["ActionToUse"] == {"Count": {}}
@@ -115,7 +122,8 @@ def test_waf_logs_to_an_aws_waf_logs_group_with_retention_retained_and_encrypted
     tmpl = template(env, "waf")
     group = one(tmpl, "AWS::Logs::LogGroup")
     assert props(group)["LogGroupName"] == f"aws-waf-logs-hana-{env}"
-    assert props(group)["RetentionInDays"] == config.get(env).log_retention_days
+    # security evidence: the spec's 7 days in dev, a year in prod (AWS Control Tower CT.CLOUDWATCH.PR.2)
+    assert props(group)["RetentionInDays"] == config.get(env).waf_log_retention_days == {"dev": 7, "prod": 365}[env]
     assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
     assert props(group)["KmsKeyId"] == {"Fn::GetAtt": ["WafLogsKey", "Arn"]}
 
@@ -158,3 +166,65 @@ def test_outputs_name_the_acl(env):
     outputs = template(env, "waf")["Outputs"]
     assert outputs["WebAclName"]["Value"] == f"hana-{env}-waf"
     assert outputs["WebAclArn"]["Value"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
+
+
+PROMPT_BODY_RULES = {
+    ("AWSManagedRulesSQLiRuleSet", "SQLi_BODY", "awswaf:managed:aws:sql-database:SQLi_Body"),
+    (
+        "AWSManagedRulesSQLiRuleSet",
+        "SQLiExtendedPatterns_BODY",
+        "awswaf:managed:aws:sql-database:SQLiExtendedPatterns_Body",
+    ),
+    ("AWSManagedRulesCommonRuleSet", "GenericLFI_BODY", "awswaf:managed:aws:core-rule-set:GenericLFI_Body"),
+    ("AWSManagedRulesCommonRuleSet", "GenericRFI_BODY", "awswaf:managed:aws:core-rule-set:GenericRFI_Body"),
+    ("AWSManagedRulesCommonRuleSet", "EC2MetaDataSSRF_BODY", "awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body"),
+}
+# The same attacks outside the body: these keep blocking everywhere (prompts travel only in bodies).
+STILL_BLOCKING = {
+    "AWSManagedRulesSQLiRuleSet": ("SQLi_QUERYARGUMENTS", "SQLi_URIPATH", "SQLi_COOKIE"),
+    "AWSManagedRulesCommonRuleSet": (
+        "GenericLFI_QUERYARGUMENTS",
+        "GenericLFI_URIPATH",
+        "GenericRFI_QUERYARGUMENTS",
+        "GenericRFI_URIPATH",
+        "EC2MetaDataSSRF_QUERYARGUMENTS",
+        "EC2MetaDataSSRF_URIPATH",
+        "EC2MetaDataSSRF_COOKIE",
+    ),
+}
+
+
+@pytest.mark.parametrize(("group", "rule", "label"), sorted(PROMPT_BODY_RULES), ids=lambda v: str(v))
+def test_prompt_body_rules_count_in_their_group_and_their_label_blocks_outside_prompt_routes(env, group, rule, label):
+    """A prompt quoting SQL, a ../ path or the metadata URL is not blocked on a prompt route; the
+    same body on any other path is (label rule after the groups)."""
+    overrides = {o["Name"]: o["ActionToUse"] for o in _managed(env)[group].get("RuleActionOverrides", [])}
+    assert overrides[rule] == {"Count": {}}
+    body_rule = _rules(env)["BodyRulesOutsidePromptRoutes"]
+    assert body_rule["Action"] == {"Block": {}}
+    assert body_rule["Priority"] > max(_rules(env)[g]["Priority"] for g in REQUIRED_GROUPS)
+    labels, not_prompt = body_rule["Statement"]["AndStatement"]["Statements"]
+    keys = {s["LabelMatchStatement"]["Key"] for s in labels["OrStatement"]["Statements"]}
+    assert label in keys and waf.body_rule_label(group, rule) == label
+    routes = not_prompt["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+    assert {
+        (
+            r["ByteMatchStatement"]["PositionalConstraint"],
+            base64.b64decode(r["ByteMatchStatement"]["SearchStringBase64"]),
+        )
+        for r in routes
+    } == {("STARTS_WITH", prefix.encode()) for prefix in waf.PROMPT_ROUTES}
+    assert all(r["ByteMatchStatement"]["FieldToMatch"] == {"UriPath": {}} for r in routes)
+
+
+def test_prompt_routes_are_the_albs_routes_that_carry_bodies():
+    """Every routed path prefix except the health check carries prompts (api, socket.io, ws)."""
+    prefixes = {p.removesuffix("*") for _, paths in compute.ROUTES.values() for p in paths if p.endswith("/*")}
+    assert set(waf.PROMPT_ROUTES) == prefixes
+
+
+@pytest.mark.parametrize("group", sorted(STILL_BLOCKING))
+def test_query_string_uri_and_cookie_variants_still_block(env, group):
+    overridden = {o["Name"] for o in _managed(env)[group].get("RuleActionOverrides", [])}
+    assert not overridden & set(STILL_BLOCKING[group])
+    assert all(name.endswith(("_BODY", "_HEADER")) for name in overridden)

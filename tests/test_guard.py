@@ -1,0 +1,83 @@
+"""The cfn-guard gate (tests/guard_gate.py) itself: it can fail, and every exception carries its reason.
+
+`make security` runs the real cfn-guard; these tests pin the gate's judgement on small inputs,
+and check every suppression in out/ has a reason."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import guard_gate
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted((ROOT / "out").glob("*/*.yaml"))
+REASON = "the spec mandates this exact value"
+
+
+def _report(*failures):
+    """A cfn-guard structured report with one failing resource per (file, logical id, rule)."""
+    files = {}
+    for name, logical_id, rule in failures:
+        files.setdefault(name, []).append(
+            {
+                "Rule": {
+                    "name": rule,
+                    "checks": [{"Clause": {"Unary": {"check": {"path": f"/Resources/{logical_id}/Properties"}}}}],
+                }
+            }
+        )
+    return [{"name": f"/x/out/dev/{name}", "status": "FAIL", "not_compliant": nc} for name, nc in files.items()]
+
+
+@pytest.mark.parametrize(
+    ("failures", "suppressed", "problems"),
+    [
+        pytest.param([], {}, [], id="clean"),
+        pytest.param([("a.yaml", "Db", "r1")], {}, ["a.yaml: Db fails r1"], id="unsuppressed-finding"),
+        pytest.param([("a.yaml", "Db", "r1")], {("a.yaml", "Db", "r1"): REASON}, [], id="suppressed-with-reason"),
+        pytest.param(
+            [("a.yaml", "Db", "r1")],
+            {("a.yaml", "Db", "r1"): ""},
+            ["a.yaml: Db suppresses r1 without a reason"],
+            id="suppressed-without-reason",
+        ),
+        pytest.param(
+            [("a.yaml", "Db", "r1")],
+            {("a.yaml", "Other", "r1"): REASON},
+            ["a.yaml: Db fails r1", "a.yaml: Other suppresses r1, which it no longer fails: remove it"],
+            id="suppression-on-another-resource",
+        ),
+    ],
+)
+def test_gate_judgement(failures, suppressed, problems):
+    assert guard_gate.judge(guard_gate.findings(_report(*failures)), suppressed) == problems
+
+
+def test_suppressions_are_read_from_metadata_with_their_reasons():
+    template = {
+        "Resources": {
+            "Db": {
+                "Metadata": {
+                    "guard": {"SuppressedRules": ["r1", "r2"]},
+                    "hana": {"guard-reasons": {"r1": REASON}},
+                }
+            },
+            "Plain": {},
+        }
+    }
+    assert guard_gate.suppressions(template) == {("Db", "r1"): REASON, ("Db", "r2"): ""}
+
+
+def _resources():
+    for path in TEMPLATES:
+        for logical_id, resource in yaml.safe_load(path.read_text())["Resources"].items():
+            if "guard" in resource.get("Metadata", {}):
+                yield pytest.param(resource, id=f"{path.parent.name}/{path.stem}/{logical_id}")
+
+
+@pytest.mark.parametrize("resource", list(_resources()))
+def test_every_guard_suppression_names_its_reason(resource):
+    reasons = resource["Metadata"].get("hana", {}).get("guard-reasons", {})
+    for rule in resource["Metadata"]["guard"]["SuppressedRules"]:
+        assert len(reasons.get(rule, "").strip()) > 15, f"cfn-guard {rule} suppressed without a reason"
