@@ -76,6 +76,7 @@ test: check-templates pytest lint security ## everything CI runs: drift, tests, 
 bench: $(STAMP) ## generation and deployer benchmarks (figures go in the README)
 	$(PY) bench/generate_bench.py
 	$(PY) bench/deploy_bench.py
+	$(PY) bench/preflight_bench.py
 
 cost: $(STAMP) ## monthly cost of every environment from out/ (no AWS credentials needed)
 	$(PY) -m hana_cost --env all

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hana_templates.config import EnvConfig, Schedule
+from hana_templates.errors import ConfigError
 
 from . import usage as usage_mod
 from .estimate import estimate
@@ -125,7 +126,8 @@ class Comparison:
     env: str
     baseline: float
     switches: tuple[SwitchResult, ...]
-    all_on: float
+    all_on: float  # the combined config priced as a whole: savings are never added up
+    not_combined: tuple[str, ...] = ()  # switches the config refuses on top of the others (ConfigError)
 
 
 def compare(
@@ -139,6 +141,7 @@ def compare(
     baseline = total(cfg)
     results = []
     combined = cfg
+    refused: list[str] = []
     for switch in SWITCHES:
         variant = switch.apply(cfg)
         if isinstance(variant, str):
@@ -146,6 +149,10 @@ def compare(
             continue
         cost = total(variant)
         results.append(SwitchResult(switch.name, switch.change, switch.note, cost, baseline - cost))
-        both = switch.apply(combined)
+        try:
+            both = switch.apply(combined)
+        except ConfigError:  # valid alone, refused with the switches before it: never counted together
+            refused.append(switch.name)
+            continue
         combined = combined if isinstance(both, str) else both
-    return Comparison(cfg.name, baseline, tuple(results), total(combined))
+    return Comparison(cfg.name, baseline, tuple(results), total(combined), tuple(refused))

@@ -128,7 +128,10 @@ def compare_table(cmp: Comparison) -> str:
         ]
         for s in cmp.switches
     ]
-    rows.append(["**all applicable**", "", f"**{_money(cmp.all_on)}**", f"**{cmp.baseline - cmp.all_on:,.2f}**", ""])
+    label = "**all applicable**" + (
+        f" (without {', '.join(cmp.not_combined)}: refused together)" if cmp.not_combined else ""
+    )
+    rows.append([label, "", f"**{_money(cmp.all_on)}**", f"**{cmp.baseline - cmp.all_on:,.2f}**", ""])
     return (
         f"Savings switches for {cmp.env} (now ${cmp.baseline:,.2f}/month; each switch alone, then all together):\n\n"
         + _md(["Switch", "Change", "Monthly with it", "Saving", "Note"], rows, (2, 3))

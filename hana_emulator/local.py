@@ -20,9 +20,12 @@ def serve(
     state: Path | None = None,
     echo: Callable[[str], None] = print,
     stop: threading.Event | None = None,
+    hosted_zones: dict[str, str] | None = None,
 ) -> None:
     """Run the emulator until Ctrl-C (or `stop` is set); with `state`, load it first if the file
-    exists and save it on the way out."""
+    exists and save it on the way out. `hosted_zones` ({zone id: zone name}) are created at start
+    unless present: the account the emulator stands for already holds them (a public zone comes
+    with the domain, not from our stacks)."""
     started = time.perf_counter()
     from . import cfn_extensions
     from .server import start
@@ -31,6 +34,9 @@ def serve(
     cfn_extensions.apply()
     loaded = load(state) if state is not None and state.exists() else None  # before anyone can connect
     emulator = start(port=port)
+    for zone_id, zone_name in (hosted_zones or {}).items():
+        if not emulator.has_hosted_zone(zone_id):
+            emulator.add_hosted_zone(zone_name, zone_id)
     try:
         echo(banner(emulator.url, time.perf_counter() - started, state, loaded))
         _wait(stop)

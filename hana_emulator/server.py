@@ -85,6 +85,11 @@ class Emulator:
             current = zone_id
         return current
 
+    def has_hosted_zone(self, zone_id: str) -> bool:
+        from moto.route53.models import route53_backends
+
+        return zone_id in route53_backends[ACCOUNT_ID]["aws"].zones
+
     def stop(self) -> None:
         if self._server is None:
             return

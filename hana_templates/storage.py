@@ -32,7 +32,7 @@ import json
 
 from awacs import aws
 from awacs import s3 as s3_actions
-from troposphere import GetAtt, Ref, Sub, Template, ecr, s3
+from troposphere import Equals, FindInMap, GetAtt, If, Or, Ref, Sub, Template, ecr, s3
 
 from . import naming
 from .config import EnvConfig
@@ -103,6 +103,23 @@ _ELB_ACCOUNTS = {
     "us-gov-east-1": "190560391635",
 }
 ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+ELB_ACCOUNT_MAPPING = "ElbLogDeliveryAccount"
+ELB_ACCOUNT_CONDITION = "RegionHasElbAccount"
+
+
+def _add_elb_accounts(t: Template) -> None:
+    """The Mapping Region -> ELB account and the Condition "this Region has one" (Fn::Or takes at
+    most 10 conditions, so the Regions are grouped by ten)."""
+    regions = sorted(_ELB_ACCOUNTS)
+    t.add_mapping(ELB_ACCOUNT_MAPPING, {r: {"AccountId": _ELB_ACCOUNTS[r]} for r in regions})
+    groups = [regions[i : i + 10] for i in range(0, len(regions), 10)]
+    ors = []
+    for group in groups:
+        equals = [Equals(Ref("AWS::Region"), r) for r in group]
+        ors.append(Or(*equals) if len(equals) > 1 else equals[0])
+    t.add_condition(ELB_ACCOUNT_CONDITION, Or(*ors) if len(ors) > 1 else ors[0])
+
+
 S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 
 
@@ -115,6 +132,7 @@ def build(cfg: EnvConfig) -> Template:
     repo = stack.add(_repository(cfg, key))
 
     logs = stack.add(_logs_bucket(cfg))
+    _add_elb_accounts(stack.t)
     logs_policy = stack.add(_logs_bucket_policy(cfg, logs))
     media = stack.add(
         _kms_bucket(
@@ -329,17 +347,23 @@ def _logs_bucket_policy(cfg: EnvConfig, logs: s3.Bucket) -> s3.BucketPolicy:
         Arn=logs_arn,
     )
     statements = [tls_only_statement(logs_arn)]
-    elb_account = _ELB_ACCOUNTS.get(cfg.region)
-    if elb_account is not None:
-        statements.append(
-            aws.Statement(
-                Sid="AlbAccessLogsFromElbAccount",
-                Effect=aws.Allow,
-                Principal=aws.Principal("AWS", Sub(f"arn:${{AWS::Partition}}:iam::{elb_account}:root")),
-                Action=[s3_actions.PutObject],
-                Resource=[alb_objects],
-            )
-        )
+    # The ELB account is picked by the Region the stack is deployed to (`--region` may differ from
+    # cfg.region), from a Mapping; in a Region without one the statement is left out and the
+    # service-principal statement below is the one that lets ELB write.
+    elb_account = aws.Statement(
+        Sid="AlbAccessLogsFromElbAccount",
+        Effect=aws.Allow,
+        Principal=aws.Principal(
+            "AWS",
+            Sub(
+                "arn:${AWS::Partition}:iam::${Account}:root",
+                Account=FindInMap(ELB_ACCOUNT_MAPPING, Ref("AWS::Region"), "AccountId"),
+            ),
+        ),
+        Action=[s3_actions.PutObject],
+        Resource=[alb_objects],
+    )
+    statements.append(If(ELB_ACCOUNT_CONDITION, elb_account, Ref("AWS::NoValue")))
     statements.append(
         aws.Statement(
             Sid="AlbAccessLogsFromLogDeliveryService",
@@ -373,7 +397,7 @@ def _logs_bucket_policy(cfg: EnvConfig, logs: s3.Bucket) -> s3.BucketPolicy:
         s3.BucketPolicy(
             "LogsBucketPolicy",
             Bucket=Ref(logs),
-            PolicyDocument=aws.PolicyDocument(Version="2012-10-17", Statement=statements),
+            PolicyDocument={"Version": "2012-10-17", "Statement": statements},
         )
     )
 

@@ -35,9 +35,21 @@ def local_emulator(port: int, state: Path | None) -> None:
         if not os.access(folder, os.W_OK):
             raise BadInput(f"--state {state}: the folder {folder} is not writable; pick another")
     try:
-        local.serve(port=port, state=state, echo=lambda line: click.echo(line, err=True))
+        local.serve(port=port, state=state, echo=lambda line: click.echo(line, err=True), hosted_zones=hosted_zones())
     except (EmulatorError, StateError) as err:
         raise DeployError(str(err)) from None
+
+
+def hosted_zones() -> dict[str, str]:
+    """{zone id: zone name} of every environment with a domain (config.py): the emulator holds them,
+    so `--env prod all --local` deploys as shipped (the domain's parent is the zone's name)."""
+    from hana_templates import config
+
+    return {
+        cfg.domain.hosted_zone_id: cfg.domain.name.split(".", 1)[1]
+        for cfg in config.ENVIRONMENTS.values()
+        if cfg.domain is not None
+    }
 
 
 COMMANDS = (local_emulator,)

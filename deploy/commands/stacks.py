@@ -37,6 +37,37 @@ _concurrency = click.option(
     show_default=True,
     help="Stacks changing at the same time.",
 )
+_skip_preflight = click.option(
+    "--skip-preflight",
+    is_flag=True,
+    help="Emergencies only: do not run the read-only checks (deploy/engine/preflight.py) first.",
+)
+
+
+def _preflight(
+    app: App, project: Any, skip: bool, keys: list[str] | None = None, overrides: Any = None, nested: bool = False
+) -> None:
+    """The read-only preflight before anything is written (before the deploy lock, too): a failed
+    item stops the command with its checklist on stderr, exit 2."""
+    from deploy.engine import preflight
+    from deploy.errors import BadInput
+
+    if skip:
+        click.echo("preflight skipped (--skip-preflight)", err=True)
+        return
+    report = preflight.run(project, app.aws(), keys, overrides=overrides, nested=nested)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if report.unchecked:
+        click.echo(f"preflight: not checked here: {'; '.join(report.unchecked)}", err=True)
+    if not report.ok:
+        click.echo(report.checklist(), err=True)
+        raise BadInput(
+            f"preflight found {len(report.failed)} problem{'s' if len(report.failed) != 1 else ''} (listed above); "
+            "nothing was changed"
+        )
+
+
 _continue_rollback = click.option(
     "--continue-rollback",
     is_flag=True,
@@ -47,9 +78,10 @@ _continue_rollback = click.option(
 @click.command("all", short_help="Deploy every stack, in dependency order, only what changed.")
 @_concurrency
 @_continue_rollback
+@_skip_preflight
 @wait_for_lock
 @pass_app
-def deploy_all(app: App, concurrency: int, continue_rollback: bool, wait_lock: bool) -> None:
+def deploy_all(app: App, concurrency: int, continue_rollback: bool, skip_preflight: bool, wait_lock: bool) -> None:
     """Deploy every stack: each starts as soon as the stacks it reads from are done.
 
     Unchanged stacks are skipped without a change set; outputs pass to downstream stacks as parameters.
@@ -57,6 +89,7 @@ def deploy_all(app: App, concurrency: int, continue_rollback: bool, wait_lock: b
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
+    _preflight(app, project, skip_preflight)
     with app.locked(wait_lock):
         report = deployer.deploy(continue_rollback=continue_rollback)
     _finish(report, project)
@@ -73,9 +106,12 @@ def deploy_all(app: App, concurrency: int, continue_rollback: bool, wait_lock: b
     help="Set a deploy-time parameter (e.g. ImageTag=abc123); others keep their live value.",
 )
 @_continue_rollback
+@_skip_preflight
 @wait_for_lock
 @pass_app
-def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool, wait_lock: bool) -> None:
+def deploy_stack(
+    app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool, skip_preflight: bool, wait_lock: bool
+) -> None:
     """Deploy one stack (its upstream stacks must exist: their outputs become its parameters)."""
     from deploy.engine.plan import parse_overrides
 
@@ -84,6 +120,7 @@ def deploy_stack(app: App, name: str, parameters: tuple[str, ...], continue_roll
     overrides = parse_overrides(parameters, project, key)
     project.check([key])
     deployer = app.deployer()
+    _preflight(app, project, skip_preflight, [key], overrides)
     with app.locked(wait_lock):
         report = deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback)
     _finish(report, project)
@@ -280,9 +317,10 @@ def delete(
 
 @click.command("main", short_help="The nested deployment (hana-<env> from main.yaml).")
 @_continue_rollback
+@_skip_preflight
 @wait_for_lock
 @pass_app
-def main_stack(app: App, continue_rollback: bool, wait_lock: bool) -> None:
+def main_stack(app: App, continue_rollback: bool, skip_preflight: bool, wait_lock: bool) -> None:
     """The nested deployment: upload the child templates (content-addressed, to a private, encrypted,
     versioned bucket), then deploy `hana-<env>` from out/<env>/main.yaml."""
     from deploy.engine.nested import Nested
@@ -293,6 +331,7 @@ def main_stack(app: App, continue_rollback: bool, wait_lock: bool) -> None:
     if not project.has_main():
         raise BadInput(f"{project.env_dir}/main.yaml does not exist: run `make templates`")
     deployer = app.deployer()
+    _preflight(app, project, skip_preflight, nested=True)
     nested = Nested(deployer)
     with app.locked(wait_lock):
         report = nested.deploy(continue_rollback=continue_rollback)

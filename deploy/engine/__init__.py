@@ -6,6 +6,7 @@
     stackops.py    one stack: change sets, polling, events, no-op detection, stuck states
     plan.py        the scheduler (dependency graph, waves) and the Deployer (deploy, plan, delete, status)
     nested.py      the nested deployment from main.yaml
+    preflight.py   the read-only checks before all/stack/main write anything (what AWS would reject)
 
 May import deploy.aws and deploy.errors (and hana_templates); never deploy.ops, deploy.ui or
 deploy.commands.

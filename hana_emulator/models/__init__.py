@@ -44,12 +44,12 @@ from .cloudwatch import Alarm
 from .deletes import _patch_deletes
 from .ec2 import SecurityGroupEgress, SubnetRouteTableAssociation, _patch_security_group
 from .ecr import _patch_repository
-from .ecs import ClusterCapacityProviderAssociations, _patch_task_definition
+from .ecs import ClusterCapacityProviderAssociations, _patch_service, _patch_task_definition
 from .elasticache import CacheParameterGroup, CacheSubnetGroup, ReplicationGroup, _snapshot_replication_group
 from .elbv2 import ListenerCertificate, _patch_load_balancer
 from .kms import _patch_kms_key
 from .logs import MetricFilter, QueryDefinition, _patch_log_group
-from .rds import _patch_db_instance, _patch_db_parameter_group, _snapshot_db_instance
+from .rds import _patch_db_instance, _patch_db_parameter_group, _patch_orderable_options, _snapshot_db_instance
 from .s3 import BucketPolicy, _patch_bucket
 from .secretsmanager import Secret, SecretTargetAttachment
 from .sns import Subscription, TopicPolicy
@@ -135,11 +135,13 @@ def patch_moto_models() -> None:
     """Fix moto models that create the resource but mishandle properties our templates set."""
     _patch_security_group()
     _patch_db_instance()
+    _patch_orderable_options()
     _patch_db_parameter_group()
     _patch_bucket()
     _patch_repository()
     _patch_kms_key()
     _patch_log_group()
     _patch_task_definition()
+    _patch_service()
     _patch_deletes()
     _patch_load_balancer()

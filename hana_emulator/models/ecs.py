@@ -3,6 +3,9 @@ definition fixed.
 
 - ECS TaskDefinition: an update registers a complete new revision (moto's lost the containers'
   `image`).
+- AWS rules moto did not enforce (docs/emulator.md lists them): a Fargate task definition's CPU and
+  memory must be one of Fargate's combinations; a service on FARGATE_SPOT runs only Linux tasks,
+  and ARM64 ones only on platform version 1.4.0 or later (LATEST is 1.4.0).
 """
 
 from __future__ import annotations
@@ -11,7 +14,20 @@ from typing import Any
 
 from moto.ecs.models import ecs_backends
 
-from .base import Resource, _int
+from .base import EmulatorResourceError, Resource, _int
+
+# Fargate's task sizes: CPU units -> memory (MiB) allowed. The ECS Developer Guide, "Task CPU and
+# memory" (Fargate): 256 -> 512/1024/2048; 512 -> 1-4 GB; 1024 -> 2-8 GB; 2048 -> 4-16 GB;
+# 4096 -> 8-30 GB (1 GB steps); 8192 -> 16-60 GB (4 GB steps); 16384 -> 32-120 GB (8 GB steps).
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
 
 
 class ClusterCapacityProviderAssociations(Resource):
@@ -64,3 +80,104 @@ def _patch_task_definition() -> None:
         return revision
 
     TaskDefinition.update_from_cloudformation_json = classmethod(update)
+
+    original_create = TaskDefinition.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any):
+        properties = cloudformation_json.get("Properties") or {}
+        _check_fargate_size(properties)
+        revision = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+        # moto drops these; the service rules below read them.
+        revision.hana_properties = {k: properties.get(k) for k in ("Cpu", "Memory", "RuntimePlatform")}
+        return revision
+
+    TaskDefinition.create_from_cloudformation_json = classmethod(create)
+
+
+def _check_fargate_size(properties: dict[str, Any]) -> None:
+    """RegisterTaskDefinition refuses a Fargate task whose CPU/memory pair Fargate does not offer."""
+    if "FARGATE" not in (properties.get("RequiresCompatibilities") or []):
+        return
+    try:
+        cpu, memory = int(properties.get("Cpu")), int(properties.get("Memory"))
+    except (TypeError, ValueError):
+        raise EmulatorResourceError(
+            "ClientException", "Fargate requires that 'cpu' be defined at the task level."
+        ) from None
+    if memory not in FARGATE_SIZES.get(cpu, ()):
+        raise EmulatorResourceError(
+            "ClientException", f"No Fargate configuration exists for given values: {cpu} CPU, {memory} memory."
+        )
+
+
+def _platform_at_least(version: str | None, minimum: tuple[int, ...]) -> bool:
+    if version in (None, "", "LATEST"):  # LATEST is 1.4.0 for Linux tasks
+        return True
+    try:
+        return tuple(int(p) for p in str(version).split(".")) >= minimum
+    except ValueError:
+        return False
+
+
+def check_spot(properties: dict[str, Any], task_definition: Any) -> None:
+    """The ECS API Reference, CapacityProviderStrategyItem: "FARGATE_SPOT supports Linux tasks with
+    the X86_64 architecture on platform version 1.3.0 or later. FARGATE_SPOT supports Linux tasks
+    with the ARM64 architecture on platform version 1.4.0 or later." Windows containers on Fargate
+    don't support Fargate Spot (ECS Developer Guide, "Fargate capacity providers")."""
+    providers = [i.get("CapacityProvider") for i in properties.get("CapacityProviderStrategy") or []]
+    if "FARGATE_SPOT" not in providers:
+        return
+    platform = (getattr(task_definition, "hana_properties", None) or {}).get("RuntimePlatform") or {}
+    os_family = platform.get("OperatingSystemFamily") or "LINUX"
+    arch = platform.get("CpuArchitecture") or "X86_64"
+    version = properties.get("PlatformVersion")
+    if os_family != "LINUX":
+        raise EmulatorResourceError(
+            "InvalidParameterException", "FARGATE_SPOT capacity provider is not supported for Windows containers."
+        )
+    minimum = (1, 4, 0) if arch == "ARM64" else (1, 3, 0)
+    if not _platform_at_least(version, minimum):
+        raise EmulatorResourceError(
+            "InvalidParameterException",
+            f"FARGATE_SPOT supports Linux tasks with the {arch} architecture on platform version "
+            f"{'.'.join(map(str, minimum))} or later, not {version}.",
+        )
+
+
+def _patch_service() -> None:
+    """Service create/update apply the Fargate Spot rule (check_spot) before moto's code."""
+    from moto.ecs.models import Service, TaskDefinition
+
+    create, update = Service.create_from_cloudformation_json.__func__, Service.update_from_cloudformation_json.__func__
+
+    def task_definition(properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+        ref = properties.get("TaskDefinition")
+        if isinstance(ref, TaskDefinition):
+            return ref
+        backend = ecs_backends[account_id][region_name]
+        try:
+            return backend.describe_task_definition(str(ref))
+        except Exception:  # noqa: BLE001 - moto's own error follows in its create
+            return None
+
+    def checked_create(
+        cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
+    ) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        check_spot(props, task_definition(props, account_id, region_name))
+        return create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+
+    def checked_update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        props = cloudformation_json.get("Properties") or {}
+        check_spot(props, task_definition(props, account_id, region_name))
+        return update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+
+    Service.create_from_cloudformation_json = classmethod(checked_create)
+    Service.update_from_cloudformation_json = classmethod(checked_update)

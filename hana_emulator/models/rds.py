@@ -4,6 +4,10 @@
 - RDS DBInstance: DBSubnetGroupName as a name, the engine's default port (moto: 3306 for all),
   DeletionProtection, log exports, monitoring and MaxAllocatedStorage kept, in-place updates;
   DBParameterGroup: DBParameterGroupName honoured, parameter changes applied.
+- AWS rules moto did not enforce: an instance's engine version and class must be orderable
+  (`ORDERABLE`, also served by DescribeOrderableDBInstanceOptions, which moto answered only for
+  Aurora and Neptune); an update never moves the engine version backwards ("Cannot upgrade
+  postgres from 16.16 to 16.15", what AWS answers once RDS upgraded the minor version itself).
 """
 
 from __future__ import annotations
@@ -13,7 +17,73 @@ from typing import Any
 
 from moto.rds.models import rds_backends
 
-from .base import _bool, _int
+from .base import EmulatorResourceError, _bool, _int
+
+# The emulator's orderable PostgreSQL options: a coarse stand-in for AWS's list (every 16.x minor
+# up to the newest cfn-lint knows, the Graviton and x86 classes of config.RDS_INSTANCE_CLASSES and
+# their neighbours), in every AZ of the Region.
+ORDERABLE_VERSIONS = {"postgres": tuple(f"16.{n}" for n in range(1, 16))}
+ORDERABLE_CLASSES = tuple(
+    f"db.{family}.{size}"
+    for family, sizes in (
+        ("t3", ("micro", "small", "medium", "large")),
+        ("t4g", ("micro", "small", "medium", "large")),
+        ("m6g", ("large", "xlarge")),
+        ("m7g", ("large", "xlarge")),
+        ("r6g", ("large", "xlarge")),
+        ("r7g", ("large", "xlarge")),
+    )
+    for size in sizes
+)
+
+
+def orderable(engine: str, version: str | None, region: str) -> list[dict[str, Any]]:
+    zones = [{"Name": f"{region}{z}"} for z in "abcd"]
+    return [
+        {
+            "Engine": engine,
+            "EngineVersion": v,
+            "DBInstanceClass": c,
+            "LicenseModel": "postgresql-license",
+            "AvailabilityZones": zones,
+            "MultiAZCapable": True,
+            "StorageType": "gp3",
+        }
+        for v in ORDERABLE_VERSIONS.get(engine, ())
+        if version in (None, "", v)
+        for c in ORDERABLE_CLASSES
+    ]
+
+
+def _check_orderable(properties: dict[str, Any], region: str) -> None:
+    engine, version, klass = (
+        properties.get("Engine"),
+        properties.get("EngineVersion"),
+        properties.get("DBInstanceClass"),
+    )
+    if engine not in ORDERABLE_VERSIONS:
+        return
+    if version and version not in ORDERABLE_VERSIONS[engine]:
+        raise EmulatorResourceError("InvalidParameterCombination", f"Cannot find version {version} for {engine}")
+    if klass not in ORDERABLE_CLASSES:
+        raise EmulatorResourceError(
+            "InvalidParameterCombination",
+            "RDS does not support creating a DB instance with the following combination: "
+            f"DBInstanceClass={klass}, Engine={engine}, EngineVersion={version}, LicenseModel=postgresql-license.",
+        )
+
+
+def _patch_orderable_options() -> None:
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.describe_orderable_db_instance_options
+
+    def describe(self: Any, engine: str, engine_version: str) -> list[dict[str, Any]]:
+        if engine in ORDERABLE_VERSIONS:
+            return orderable(engine, engine_version, self.region_name)
+        return original(self, engine, engine_version)
+
+    RDSBackend.describe_orderable_db_instance_options = describe
 
 
 def _patch_db_instance() -> None:
@@ -28,6 +98,7 @@ def _patch_db_instance() -> None:
         cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
     ) -> Any:
         properties = dict(cloudformation_json.get("Properties") or {})
+        _check_orderable(properties, region_name)
         subnet_group = properties.get("DBSubnetGroupName")
         if isinstance(subnet_group, str):
             properties["DBSubnetGroupName"] = SimpleNamespace(name=subnet_group)
@@ -48,6 +119,12 @@ def _patch_db_instance() -> None:
         region_name: str,
     ) -> Any:
         properties = cloudformation_json.get("Properties") or {}
+        _check_orderable(properties, region_name)
+        current, wanted = str(original_resource.engine_version), str(properties.get("EngineVersion") or "")
+        if wanted and _numbers(wanted) < _numbers(current):
+            raise EmulatorResourceError(
+                "InvalidParameterCombination", f"Cannot upgrade {original_resource.engine} from {current} to {wanted}"
+            )
         for prop, attr in (
             ("DBInstanceClass", "db_instance_class"),
             ("AllocatedStorage", "allocated_storage"),
@@ -64,6 +141,10 @@ def _patch_db_instance() -> None:
 
     DBInstance.create_from_cloudformation_json = classmethod(create)
     DBInstance.update_from_cloudformation_json = classmethod(update)
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
 
 
 def _set_db_extras(instance: Any, properties: dict[str, Any]) -> None:

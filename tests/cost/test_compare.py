@@ -39,3 +39,35 @@ def test_compare_prints_the_table_and_leaves_out_alone():
     assert result.exit_code == 0, result.output
     assert "Savings switches for prod" in result.output and "single_nat" in result.output
     assert before == {p: p.read_bytes() for p in out.glob("*/*.yaml")}
+
+
+def test_all_applicable_prices_the_combined_config_never_the_sum_of_savings():
+    """graviton and workers_spot both cut the workers' price: together they save less than the sum
+    (Spot's discount applies to the ARM64 price, already 20% lower)."""
+    cmp = compare(config.get("dev"))
+    by_name = {s.name: s for s in cmp.switches}
+    alone = by_name["graviton"].saving + by_name["workers_spot"].saving
+    both = compare(
+        config.get("dev").__class__(**{**config.get("dev").__dict__, "savings": config.Savings(graviton=True)})
+    )
+    spot_on_arm = {s.name: s for s in both.switches}["workers_spot"].saving
+    assert spot_on_arm < by_name["workers_spot"].saving < alone
+    assert cmp.baseline - cmp.all_on < sum(s.saving for s in cmp.switches if s.applicable)
+
+
+def test_switches_the_config_refuses_together_are_never_combined(monkeypatch):
+    import dataclasses
+
+    from hana_cost import compare as compare_mod
+    from hana_templates.errors import ConfigError
+
+    def exclusive(cfg):  # valid alone, refused on top of graviton
+        if cfg.savings.graviton:
+            raise ConfigError("refused together")
+        return dataclasses.replace(cfg, log_retention_days=3)
+
+    switches = (*SWITCHES[:1], compare_mod.Switch("exclusive", "x", exclusive, "refused with graviton"))
+    monkeypatch.setattr(compare_mod, "SWITCHES", switches)
+    cmp = compare_mod.compare(config.get("dev"))
+    assert cmp.not_combined == ("exclusive",)
+    assert cmp.all_on == pytest.approx(cmp.switches[0].total)  # graviton alone

@@ -178,7 +178,7 @@ def test_all_shows_where_it_deploys_then_a_summary_and_reruns_as_a_no_op(on_moto
 
     on_moto._aws = on_moto._project = None
     again = invoke(["all"], on_moto)
-    assert again.exit_code == 0
+    assert again.exit_code == 0, again.output
     assert ": 4 unchanged" in again.stdout
 
 
@@ -263,7 +263,7 @@ def test_ctrl_c_is_one_line_and_exit_130(project):
         aws_factory=lambda settings, region: Aws(settings, region, session=session),
         executor_factory=CtrlC,
     )
-    result = invoke(["stack", "net"], app)
+    result = invoke(["stack", "net", "--skip-preflight"], app)  # a fake account without the read APIs
     assert result.exit_code == 130
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("error: interrupted: ")

@@ -288,7 +288,10 @@ def test_a_failing_resource_rolls_back_and_is_reported(deploy, emu, cfg):
     # A secret left behind by an earlier, deleted stack (DeletionPolicy Retain) holds the name.
     taken = naming.secret_name(cfg, naming.SECRET_KEYS[0])
     emu.client("secretsmanager").create_secret(Name=taken, SecretString="{}")
-    result = deploy("--env", cfg.name, "all")
+    caught = deploy("--env", cfg.name, "all")  # preflight finds it before anything is written
+    assert caught.code == 2 and f"SecretsManager::Secret {taken} already exists" in caught.text
+    assert _stacks(emu.client("cloudformation")) == {}
+    result = deploy("--env", cfg.name, "all", "--skip-preflight")  # and the engine's own handling
     assert result.code == 1
     assert "secrets" in result.stderr and "already exists" in result.text
     cfn = emu.client("cloudformation")

@@ -9,7 +9,13 @@ from tests.tmpl import one, props, resources, template
 
 ROLES = ("media", "artifacts", "logs")
 KEY_ARN = {"Fn::GetAtt": ["StorageKey", "Arn"]}
-ELB_ACCOUNT_US_EAST_1 = {"Fn::Sub": "arn:${AWS::Partition}:iam::127311923021:root"}
+# The ELB account of the Region the stack is deployed to (a Mapping read with AWS::Region).
+ELB_ACCOUNT_OF_REGION = {
+    "Fn::Sub": [
+        "arn:${AWS::Partition}:iam::${Account}:root",
+        {"Account": {"Fn::FindInMap": ["ElbLogDeliveryAccount", {"Ref": "AWS::Region"}, "AccountId"]}},
+    ]
+}
 ALB_LOG_OBJECTS = {
     "Fn::Sub": ["${Arn}/alb/AWSLogs/${AWS::AccountId}/*", {"Arn": {"Fn::GetAtt": ["LogsBucket", "Arn"]}}]
 }
@@ -35,7 +41,7 @@ def _buckets(env) -> dict[str, dict]:
 def _policy_of(env, bucket_id) -> list[dict]:
     for policy in resources(_tmpl(env), "AWS::S3::BucketPolicy").values():
         if props(policy)["Bucket"] == {"Ref": bucket_id}:
-            return props(policy)["PolicyDocument"]["Statement"]
+            return _unconditional(props(policy)["PolicyDocument"]["Statement"])
     raise AssertionError(f"no bucket policy for {bucket_id}")
 
 
@@ -172,11 +178,37 @@ def test_media_moves_to_intelligent_tiering(env):
     assert transitions == [{"StorageClass": "INTELLIGENT_TIERING", "TransitionInDays": 0}]
 
 
+def _unconditional(statements: list[dict]) -> list[dict]:
+    """The statements, each `Fn::If [RegionHasElbAccount, S, NoValue]` taken as S."""
+    out = []
+    for s in statements:
+        if "Fn::If" in s:
+            condition, then, otherwise = s["Fn::If"]
+            assert (condition, otherwise) == ("RegionHasElbAccount", {"Ref": "AWS::NoValue"})
+            s = then
+        out.append(s)
+    return out
+
+
+def test_alb_log_delivery_follows_the_deploy_region_not_the_config(env):
+    """Deploying with --region X must grant X's ELB account (an account computed for cfg.region
+    fails at the ALB with "Access Denied for bucket"); Regions opened since August 2022 have no ELB
+    account and use the service principal ("Enable access logs for your Application Load Balancer")."""
+    tmpl = _tmpl(env)
+    body = json.dumps({k: v for k, v in tmpl.items() if k != "Mappings"})
+    accounts = tmpl["Mappings"]["ElbLogDeliveryAccount"]
+    assert accounts["us-east-1"] == {"AccountId": "127311923021"}
+    assert accounts["eu-west-1"] == {"AccountId": "156460612806"}
+    assert not [a["AccountId"] for a in accounts.values() if a["AccountId"] in body], "an account is hard-coded"
+    regions = json.dumps(tmpl["Conditions"]["RegionHasElbAccount"])
+    assert all(f'"{r}"' in regions for r in accounts)
+
+
 def test_logs_bucket_policy_allows_alb_and_s3_log_delivery_only(env):
     allows = [s for s in _policy_of(env, "LogsBucket") if s["Effect"] == "Allow"]
     assert all(s["Action"] == ["s3:PutObject"] for s in allows)
     by_principal = {json.dumps(s["Principal"], sort_keys=True): s for s in allows}
-    alb_account = by_principal.pop(json.dumps({"AWS": ELB_ACCOUNT_US_EAST_1}, sort_keys=True))
+    alb_account = by_principal.pop(json.dumps({"AWS": ELB_ACCOUNT_OF_REGION}, sort_keys=True))
     alb_service = by_principal.pop(
         json.dumps({"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, sort_keys=True)
     )

@@ -1,0 +1,81 @@
+"""The AWS rules the emulator enforces (docs/emulator.md, "AWS rules"): a template AWS would reject
+is rejected here too, the way AWS does it (the resource fails, the stack rolls back, the event
+carries AWS's reason)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator.helpers import apply_stack, events
+
+
+def _fargate(arch: str = "X86_64", os_family: str = "LINUX", cpu: str = "512", memory: str = "1024") -> dict:
+    return {
+        "Type": "AWS::ECS::TaskDefinition",
+        "Properties": {
+            "Family": "rules",
+            "Cpu": cpu,
+            "Memory": memory,
+            "NetworkMode": "awsvpc",
+            "RequiresCompatibilities": ["FARGATE"],
+            "RuntimePlatform": {"CpuArchitecture": arch, "OperatingSystemFamily": os_family},
+            "ContainerDefinitions": [{"Name": "app", "Image": "public.ecr.aws/docker/library/busybox:latest"}],
+        },
+    }
+
+
+def _service(task: dict, provider: str = "FARGATE_SPOT", platform: str = "LATEST") -> dict:
+    return {
+        "Resources": {
+            "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "rules"}},
+            "Task": task,
+            "Service": {
+                "Type": "AWS::ECS::Service",
+                "Properties": {
+                    "Cluster": {"Ref": "Cluster"},
+                    "TaskDefinition": {"Ref": "Task"},
+                    "DesiredCount": 0,
+                    "PlatformVersion": platform,
+                    "CapacityProviderStrategy": [{"CapacityProvider": provider, "Weight": 1}],
+                },
+            },
+        }
+    }
+
+
+def _failure(cfn, name: str) -> str:
+    return next(reason for logical, status, reason in events(cfn, name) if status == "CREATE_FAILED")
+
+
+@pytest.mark.parametrize(
+    ("arch", "platform"),
+    [("ARM64", "LATEST"), ("ARM64", "1.4.0"), ("X86_64", "1.3.0"), ("X86_64", "LATEST")],
+    ids=["arm64-latest", "arm64-1.4.0", "x86-1.3.0", "x86-latest"],
+)
+def test_fargate_spot_accepts_linux_tasks_on_their_platform_versions(cfn, arch, platform):
+    # ECS API Reference, CapacityProviderStrategyItem: X86_64 on 1.3.0 or later, ARM64 on 1.4.0 or later.
+    assert apply_stack(cfn, "spot-ok", _service(_fargate(arch), platform=platform))["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_fargate_spot_rejects_an_arm64_task_below_platform_1_4_0(cfn):
+    stack = apply_stack(cfn, "spot-arm", _service(_fargate("ARM64"), platform="1.3.0"))
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "ARM64 architecture on platform version 1.4.0 or later" in _failure(cfn, "spot-arm")
+
+
+def test_fargate_spot_rejects_windows_tasks(cfn):
+    task = _fargate("X86_64", "WINDOWS_SERVER_2022_CORE", cpu="1024", memory="2048")
+    stack = apply_stack(cfn, "spot-win", _service(task))
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "not supported for Windows" in _failure(cfn, "spot-win")
+
+
+def test_on_demand_fargate_takes_any_architecture(cfn):
+    stack = apply_stack(cfn, "od-arm", _service(_fargate("ARM64"), provider="FARGATE", platform="1.3.0"))
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_a_fargate_task_definition_needs_a_size_fargate_offers(cfn):
+    stack = apply_stack(cfn, "size", {"Resources": {"Task": _fargate(cpu="512", memory="8192")}})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "No Fargate configuration exists for given values: 512 CPU, 8192 memory." in _failure(cfn, "size")
