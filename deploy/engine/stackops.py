@@ -500,8 +500,15 @@ class StackOps:
             watch = self._watch_for(api, stack, len(changes))
             self.reporter.update(req.key, state=f"{kind}_IN_PROGRESS", done=0, total=len(changes))
             try:
+                # RetainExceptOnCreate: "newly created resources are deleted when the operation rolls
+                # back. This includes newly created resources marked with a deletion policy of Retain"
+                # (ExecuteChangeSet API reference): a failed create leaves nothing that makes the
+                # retry fail "already exists"; what existed before the operation is kept.
                 self._start(
-                    req.key, req.name, f"{kind}_IN_PROGRESS", lambda: api("execute_change_set", ChangeSetName=cs_id)
+                    req.key,
+                    req.name,
+                    f"{kind}_IN_PROGRESS",
+                    lambda: api("execute_change_set", ChangeSetName=cs_id, RetainExceptOnCreate=True),
                 )
                 executed = True
             except ClientError as err:

@@ -194,8 +194,8 @@ class FakeCfn:
         self.change_sets.pop(ChangeSetName)
         return {}
 
-    def execute_change_set(self, ChangeSetName: str) -> dict[str, Any]:  # noqa: N803
-        self._call("execute_change_set", {"ChangeSetName": ChangeSetName})
+    def execute_change_set(self, ChangeSetName: str, RetainExceptOnCreate: bool = False) -> dict[str, Any]:  # noqa: N803
+        self._call("execute_change_set", {"ChangeSetName": ChangeSetName, "RetainExceptOnCreate": RetainExceptOnCreate})
         cs = self.change_sets.pop(ChangeSetName)
         stack = self._find(cs["StackId"])
         kind = cs["kind"]

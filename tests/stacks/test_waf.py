@@ -116,7 +116,7 @@ def test_waf_logs_to_an_aws_waf_logs_group_with_retention_retained_and_encrypted
     group = one(tmpl, "AWS::Logs::LogGroup")
     assert props(group)["LogGroupName"] == f"aws-waf-logs-hana-{env}"
     assert props(group)["RetentionInDays"] == config.get(env).log_retention_days
-    assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert props(group)["KmsKeyId"] == {"Fn::GetAtt": ["WafLogsKey", "Arn"]}
 
 
@@ -146,7 +146,7 @@ def test_log_filter_keeps_every_blocked_and_counted_request(env):
 def test_log_key_lets_cloudwatch_logs_use_it_for_the_waf_log_group_only(env):
     key = template(env, "waf")["Resources"]["WafLogsKey"]
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"
     stmts = {s["Sid"]: s for s in props(key)["KeyPolicy"]["Statement"]}
     logs = stmts["CloudWatchLogsUsesKey"]
     assert logs["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}}
