@@ -92,12 +92,14 @@ def _patch_responses() -> None:
             on_failure = self._get_param("OnFailure")
             _REQUEST.disable_rollback = self._get_bool_param("DisableRollback", False) or on_failure == "DO_NOTHING"
             _REQUEST.retain_except_on_create = self._get_bool_param("RetainExceptOnCreate", False)
+            _REQUEST.resources_to_import = self._get_param("ResourcesToImport", []) or []
             try:
                 return handler(self)
             finally:
                 _REQUEST.capabilities = None
                 _REQUEST.disable_rollback = False
                 _REQUEST.retain_except_on_create = False
+                _REQUEST.resources_to_import = None
 
         return wrapped
 

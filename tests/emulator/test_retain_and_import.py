@@ -140,3 +140,144 @@ def test_a_rolled_back_stack_is_listed_and_deleted_without_recreating_its_resour
     cfn.delete_stack(StackName="s")
     with pytest.raises(ClientError, match="does not exist"):
         stack(cfn, "s")
+
+
+# --- IMPORT change sets ------------------------------------------------------------------------
+# "During an import operation, you create a change set that imports your existing resources into a
+# stack or creates a new stack from your existing resources ... Each resource to import must have a
+# DeletionPolicy attribute" (User Guide, "Bringing existing resources into CloudFormation
+# management"); the identifier is the type's identifier property, "for example, BucketName for
+# AWS::S3::Bucket resources" (API reference, ResourceToImport).
+
+BUCKET = {"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {"BucketName": "b-one"}}
+
+
+def kept_bucket(cfn, emu) -> None:
+    """A bucket with an object, left behind by a deleted stack."""
+    apply_stack(cfn, "old", {"Resources": {"B": BUCKET, "Q": queue("q-one", "RetainExceptOnCreate")}})
+    emu.client("s3").put_object(Bucket="b-one", Key="data.txt", Body=b"kept")
+    cfn.delete_stack(StackName="old")
+
+
+def import_change_set(cfn, template: dict, resources: list[dict]) -> dict:
+    cfn.create_change_set(
+        StackName="new",
+        ChangeSetName="imp",
+        ChangeSetType="IMPORT",
+        TemplateBody=json.dumps(template),
+        ResourcesToImport=resources,
+    )
+    return cfn.describe_change_set(StackName="new", ChangeSetName="imp")
+
+
+QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/q-one"
+
+
+def test_an_import_change_set_creates_a_stack_from_existing_resources(cfn, emu):
+    kept_bucket(cfn, emu)
+    template = {"Resources": {"B": BUCKET, "Q": queue("q-one", "RetainExceptOnCreate")}}
+    change_set = import_change_set(
+        cfn,
+        template,
+        [
+            {
+                "ResourceType": "AWS::S3::Bucket",
+                "LogicalResourceId": "B",
+                "ResourceIdentifier": {"BucketName": "b-one"},
+            },
+            {
+                "ResourceType": "AWS::SQS::Queue",
+                "LogicalResourceId": "Q",
+                "ResourceIdentifier": {"QueueUrl": QUEUE_URL},
+            },
+        ],
+    )
+    assert change_set["Status"] == "CREATE_COMPLETE"
+    assert sorted(
+        (c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"]) for c in change_set["Changes"]
+    ) == [
+        ("Import", "B"),
+        ("Import", "Q"),
+    ]
+    cfn.execute_change_set(StackName="new", ChangeSetName="imp")
+    assert stack(cfn, "new")["StackStatus"] == "IMPORT_COMPLETE"
+    assert [r[:2] for r in events(cfn, "new") if r[0] == "B"] == [("B", "IMPORT_IN_PROGRESS"), ("B", "IMPORT_COMPLETE")]
+    listed = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName="new")["StackResourceSummaries"]
+    }
+    assert listed["B"] == "b-one" and listed["Q"].endswith("/q-one")
+    # the normal update after the import: the data is still there, and the stack owns the bucket now
+    bigger = {
+        "Resources": {**template["Resources"], "Other": queue("q-two")},
+        "Outputs": {"B": {"Value": {"Ref": "B"}}},
+    }
+    assert apply_stack(cfn, "new", bigger)["StackStatus"] == "UPDATE_COMPLETE"
+    assert emu.client("s3").get_object(Bucket="b-one", Key="data.txt")["Body"].read() == b"kept"
+    with pytest.raises(ClientError, match="already exists in stack"):
+        cfn.create_change_set(
+            StackName="third",
+            ChangeSetName="imp",
+            ChangeSetType="IMPORT",
+            TemplateBody=json.dumps({"Resources": {"B": BUCKET}}),
+            ResourcesToImport=[
+                {
+                    "ResourceType": "AWS::S3::Bucket",
+                    "LogicalResourceId": "B",
+                    "ResourceIdentifier": {"BucketName": "b-one"},
+                }
+            ],
+        )
+
+
+IMPORT_B = [
+    {"ResourceType": "AWS::S3::Bucket", "LogicalResourceId": "B", "ResourceIdentifier": {"BucketName": "b-one"}}
+]
+
+
+@pytest.mark.parametrize(
+    ("template", "resources", "message"),
+    [
+        pytest.param(
+            {"Resources": {"B": {**BUCKET, "Properties": {"BucketName": "b-other"}}}},
+            IMPORT_B,
+            r"does not match the template's BucketName \[b-other\]",
+            id="identifier-does-not-match-template",
+        ),
+        pytest.param(
+            {"Resources": {"B": {k: v for k, v in BUCKET.items() if k != "DeletionPolicy"}}},
+            IMPORT_B,
+            "must have DeletionPolicy attribute",
+            id="no-deletion-policy",
+        ),
+        pytest.param(
+            {"Resources": {"B": BUCKET, "New": queue("q-new")}},
+            IMPORT_B,
+            r"not being imported",
+            id="creates-something-too",
+        ),
+        pytest.param(
+            {"Resources": {"B": BUCKET}, "Outputs": {"B": {"Value": "x"}}},
+            IMPORT_B,
+            r"cannot modify or add \[Outputs\]",
+            id="adds-outputs",
+        ),
+        pytest.param(
+            {"Resources": {"B": {**BUCKET, "Properties": {"BucketName": "b-missing"}}}},
+            [{**IMPORT_B[0], "ResourceIdentifier": {"BucketName": "b-missing"}}],
+            "was not found",
+            id="resource-does-not-exist",
+        ),
+        pytest.param(
+            {"Resources": {"B": BUCKET}},
+            [{**IMPORT_B[0], "ResourceIdentifier": {"Name": "b-one"}}],
+            r"identified by \[BucketName\]",
+            id="wrong-identifier-property",
+        ),
+    ],
+)
+def test_an_import_aws_would_refuse_is_refused(cfn, emu, template, resources, message):
+    kept_bucket(cfn, emu)
+    with pytest.raises(ClientError, match=message):
+        import_change_set(cfn, template, resources)
+    assert "new" not in {s["StackName"] for s in cfn.describe_stacks()["Stacks"]}
