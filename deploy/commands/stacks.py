@@ -47,18 +47,25 @@ _continue_rollback = click.option(
 @click.command("all", short_help="Deploy every stack, in dependency order, only what changed.")
 @_concurrency
 @_continue_rollback
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Import resources kept by an earlier delete (buckets, secrets, log groups, ...) into the new stacks.",
+)
 @wait_for_lock
 @pass_app
-def deploy_all(app: App, concurrency: int, continue_rollback: bool, wait_lock: bool) -> None:
+def deploy_all(app: App, concurrency: int, continue_rollback: bool, adopt: bool, wait_lock: bool) -> None:
     """Deploy every stack: each starts as soon as the stacks it reads from are done.
 
     Unchanged stacks are skipped without a change set; outputs pass to downstream stacks as parameters.
+    When resources the new stacks create exist already (kept by `delete`), nothing is changed and
+    they are listed; `--adopt` brings them back into the stacks with their data (resource import).
     """
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
     with app.locked(wait_lock):
-        report = deployer.deploy(continue_rollback=continue_rollback)
+        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt)
     _finish(report, project)
 
 

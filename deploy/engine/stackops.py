@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from deploy.engine import adopt
 from deploy.engine.cfn import (
     CAPABILITIES,
     DONE_OK,
@@ -287,6 +288,11 @@ class StackOps:
 
     def _deploy(self, req: Request, notes: list[str]) -> Result:
         live = self._settle(req, self.describe(req.name), notes)
+        if live is None and req.imports:  # `all --adopt`: created from its existing resources first
+            try:
+                live = adopt.run_import(self, req, self._parameters(req, None), notes)
+            except adopt.ImportFailed as err:
+                raise _Failed(str(err)) from None
         if live is None:
             return self._apply(req, "CREATE", self._parameters(req, None), None, notes)
         if self._unchanged(req, live):

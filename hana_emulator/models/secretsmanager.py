@@ -89,8 +89,8 @@ class Secret(Resource):
                 client_request_token=None,
                 version_stages=["AWSCURRENT"],
             )
-        if properties.get("Tags"):
-            backend.tag_resource(self.physical_resource_id, _tags(properties))
+        if properties.get("Tags"):  # moto's tag_resource takes {key: value} (a list failed)
+            backend.tag_resource(self.physical_resource_id, {t["Key"]: t["Value"] for t in _tags(properties)})
         self.properties = properties
         return self
 
