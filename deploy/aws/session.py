@@ -8,7 +8,8 @@ environment pins. Every credential problem becomes one DeployError line that say
 With an endpoint on this machine (the local emulator) and no credentials anywhere, dummy
 credentials are used: nothing on 127.0.0.1 checks them, and nothing can reach AWS with them.
 
-Exported: Settings, Identity, Aws, LOGIN_HINT, REJECTED (the error codes of rejected credentials).
+Exported: Settings, Identity, Aws, LOGIN_HINT, REJECTED (the error codes of rejected credentials),
+is_unreachable, unreachable_text (a lost endpoint as one line).
 """
 
 from __future__ import annotations
@@ -126,9 +127,12 @@ class Aws:
             if service not in self._clients:
                 from botocore.config import Config
 
+                # On this machine (the emulator) a refused connection is final: fail within a second
+                # instead of retrying for seven (botocore retries connection errors with backoff).
+                near = self.settings.local
                 config = Config(
-                    retries={"mode": "standard", "max_attempts": 8},
-                    connect_timeout=10,
+                    retries={"mode": "standard", "max_attempts": 2 if near else 8},
+                    connect_timeout=1 if near else 10,
                     read_timeout=60,
                     user_agent_extra="hana-deploy",
                     max_pool_connections=32,
@@ -166,6 +170,26 @@ class Aws:
         return f"environment {cfg.name}: account {ident.account}, {ident.principal}{profile}, {self.region}{where}"
 
 
+def is_unreachable(err: BaseException) -> bool:
+    """The endpoint did not answer: refused, timed out, or the connection dropped mid-answer."""
+    import botocore.exceptions as bce
+
+    return isinstance(err, bce.ConnectionError | bce.HTTPClientError)
+
+
+def unreachable_text(err: BaseException) -> str:
+    """One line for a lost endpoint, the same in every command: where, and what to check."""
+    url = (getattr(err, "kwargs", None) or {}).get("endpoint_url") or ""
+    parsed = urlparse(url)
+    where = f"{parsed.scheme}://{parsed.netloc}" if parsed.netloc else (url or "the AWS endpoint")
+    if parsed.hostname in _LOOPBACK:
+        return (
+            f"cannot reach {where}: is the local emulator running on port {parsed.port}? "
+            f"(start it with `python -m deploy local --port {parsed.port}`)"
+        )
+    return f"cannot reach {where}: check the network (VPN, proxy) and --region"
+
+
 class translate_credential_errors:  # noqa: N801 - used as a context manager, reads like a statement
     """Turn botocore's many credential failures into one DeployError line that says what to run."""
 
@@ -194,15 +218,8 @@ class translate_credential_errors:  # noqa: N801 - used as a context manager, re
             raise DeployError(
                 f"no AWS credentials: pass --profile NAME (or set AWS_PROFILE) and run `{login}`"
             ) from None
-        if isinstance(exc, bce.EndpointConnectionError):
-            if self.settings.endpoint_url:
-                hint = (
-                    " is the local emulator running? (start it with `python -m deploy local`)"
-                    if self.settings.local
-                    else ""
-                )
-                raise DeployError(f"cannot reach {self.settings.endpoint_url}:{hint}") from None
-            raise DeployError(f"cannot reach AWS ({exc}): check the network and --region") from None
+        if is_unreachable(exc):
+            raise DeployError(unreachable_text(exc)) from None
         if isinstance(exc, bce.ClientError) and exc.response.get("Error", {}).get("Code") in REJECTED:
             code = exc.response["Error"]["Code"]
             raise DeployError(

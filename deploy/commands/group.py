@@ -151,6 +151,10 @@ class DeployGroup(click.Group):
             if isinstance(e, HanaError):
                 code = getattr(e, "exit_code", 2 if isinstance(e, ConfigError) else 1)
                 _fail(str(e), code)
+            from deploy.aws.session import is_unreachable, unreachable_text
+
+            if is_unreachable(e):  # a lost endpoint reads the same in every command
+                _fail(unreachable_text(e), 1)
             from deploy.engine.cfn import error_text
 
             _fail(f"unexpected {type(e).__name__}: {error_text(e)} (run with --debug for the traceback)", 1)

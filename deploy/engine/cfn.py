@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from deploy.errors import DeployError
+
 THROTTLING = {
     "Throttling",
     "ThrottlingException",
@@ -103,6 +105,11 @@ class Timing:
 
 class Cancelled(Exception):
     """The user pressed Ctrl-C: stop waiting."""
+
+
+class Unreachable(DeployError):
+    """The endpoint stopped answering mid-run: the whole run stops (every other call would fail the
+    same way, each after its retries), naming what is still changing in AWS."""
 
 
 class Pacer:

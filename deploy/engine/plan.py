@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from deploy.engine import adopt as adopting
-from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, outputs_of
+from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
 from deploy.engine.stackops import StackOps
@@ -326,6 +326,12 @@ class Deployer:
             flying = dict(self.ops.in_flight)  # exact: nothing can start after interrupt()
             self.reporter.close()
             raise Interrupted(self._interrupted_message(resume or action, flying)) from None
+        except Unreachable as lost:
+            self.interrupt()
+            executor.shutdown(grace=0.5)
+            flying = dict(self.ops.in_flight)
+            self.reporter.close()
+            raise Unreachable(self._lost_message(str(lost), resume or action, flying)) from None
         except BaseException:
             self.cancel.set()
             executor.shutdown()
@@ -340,6 +346,13 @@ class Deployer:
         change set is created or executed after this returns), and stop every wait."""
         self.ops.gate.close()
         self.cancel.set()
+
+    def _lost_message(self, lost: str, resume: str, flying: dict[str, tuple[str, str]]) -> str:
+        again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
+        if not flying:
+            return f"{lost}; nothing was changing in AWS; run {again} when it answers again"
+        changing = ", ".join(f"{name} ({status})" for name, status in flying.values())
+        return f"{lost}; in flight when it stopped answering: {changing}; run {again} when it answers again"
 
     def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
         again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"

@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from deploy.aws.session import is_unreachable, unreachable_text
 from deploy.engine import adopt
 from deploy.engine.cfn import (
     CAPABILITIES,
@@ -54,6 +55,7 @@ from deploy.engine.cfn import (
     Request,
     Result,
     Timing,
+    Unreachable,
     error_code,
     error_text,
     is_aws_error,
@@ -278,6 +280,8 @@ class StackOps:
         except Cancelled:
             raise  # what is in flight stays listed: it goes on changing in AWS without us
         except Exception as err:  # an AWS error we did not expect: this stack fails, the run goes on
+            if is_unreachable(err):
+                raise Unreachable(unreachable_text(err)) from err
             if not is_aws_error(err):
                 raise
             result = Result(req.key, req.name, Outcome.FAILED, message=error_text(err))
@@ -591,6 +595,8 @@ class StackOps:
         except _Failed as err:
             return Preview(req.key, req.name, "blocked", message=str(err))
         except Exception as err:
+            if is_unreachable(err):
+                raise Unreachable(unreachable_text(err)) from err
             if not is_aws_error(err):
                 raise
             return Preview(req.key, req.name, "blocked", message=error_text(err))
@@ -659,6 +665,8 @@ class StackOps:
         except Cancelled:
             raise  # what is in flight stays listed: it goes on changing in AWS without us
         except Exception as err:
+            if is_unreachable(err):
+                raise Unreachable(unreachable_text(err)) from err
             if not is_aws_error(err):
                 raise
             result = Result(key, name, Outcome.FAILED, message=error_text(err))

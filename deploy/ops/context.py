@@ -83,7 +83,7 @@ def _is_credential_error(err: BaseException) -> bool:
     """Left to translate_credential_errors (it knows what to tell the user)."""
     import botocore.exceptions as bce
 
-    from deploy.aws.session import REJECTED
+    from deploy.aws.session import REJECTED, is_unreachable
     from deploy.engine.cfn import error_code
 
     credential_types = (
@@ -93,6 +93,5 @@ def _is_credential_error(err: BaseException) -> bool:
         bce.SSOError,
         bce.TokenRetrievalError,
         bce.ProfileNotFound,
-        bce.EndpointConnectionError,
     )
-    return isinstance(err, credential_types) or error_code(err) in REJECTED
+    return isinstance(err, credential_types) or is_unreachable(err) or error_code(err) in REJECTED

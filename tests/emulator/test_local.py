@@ -53,7 +53,8 @@ def test_local_conflicts_with_an_explicit_profile_or_endpoint(flag):
 def test_local_without_a_running_emulator_says_how_to_start_one():
     result = _invoke(["status", "--local"], HANA_EMULATOR_URL=f"http://127.0.0.1:{_port()}")
     assert result.exit_code == 1
-    assert "is the local emulator running? (start it with `python -m deploy local`)" in result.stderr
+    assert "is the local emulator running on port" in result.stderr
+    assert "(start it with `python -m deploy local --port" in result.stderr
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.5:4566", "https://127.0.0.1:4566", "http://127.0.0.1"])
