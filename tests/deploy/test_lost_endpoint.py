@@ -24,6 +24,7 @@ def _dead_port() -> int:
 
 def test_the_endpoint_dies_mid_run_and_the_run_stops_naming_what_was_in_flight(tmp_path):
     server = emulator.start()
+    server.reset()  # moto's backends are per process: start from an empty account
     try:
         project = write_project(tmp_path, T.STACKS)
         deployer = Deployer(project, moto_aws(server.url), timing=Timing(poll_min=0.01, poll_max=0.02), concurrency=1)

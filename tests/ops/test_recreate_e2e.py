@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,9 @@ def copy_out(tmp_path: Path, env: str) -> Path:
 
 
 @pytest.fixture
-def cli_on(emulator_server: emulator.Emulator) -> Callable[..., Callable[..., Run]]:
-    """`cli_on(out)`: run the CLI with `--local` over the templates in `out` (default: the repository's)."""
+def cli_on(emulator_server: emulator.Emulator) -> Iterator[Callable[..., Callable[..., Run]]]:
+    """`cli_on(out)`: run the CLI with `--local` over the templates in `out` (default: the repository's).
+    The emulator is reset before and after: a whole environment must not leak into later tests."""
     emulator_server.reset()
     env = {**emulator.client_env(emulator_server.url), URL_VARIABLE: emulator_server.url}
     env |= dict.fromkeys(emulator.LOCAL_ENV_UNSET)
@@ -62,7 +63,8 @@ def cli_on(emulator_server: emulator.Emulator) -> Callable[..., Callable[..., Ru
 
         return invoke
 
-    return make
+    yield make
+    emulator_server.reset()
 
 
 def template_resources(out: Path, env: str, rtype: str, stacks: set[str] | None = None) -> list[dict[str, Any]]:
