@@ -16,6 +16,16 @@ update/delete are replaced by it; moto never failed or rolled back).
   OnFailure=DO_NOTHING leave CREATE_FAILED; a failed rollback ends in ROLLBACK_FAILED /
   UPDATE_ROLLBACK_FAILED; a failed delete ends in DELETE_FAILED with the stack kept (moto dropped
   the stack and orphaned its resources). A DELETE_FAILED event is written once, after retries.
+- DeletionPolicy RetainExceptOnCreate keeps a resource like Retain, except when the stack
+  operation that created it rolls back: then it is deleted (moto: no such policy). The
+  RetainExceptOnCreate API parameter (CreateStack, UpdateStack, ExecuteChangeSet) does the same
+  for Retain resources created by the operation. "RetainExceptOnCreate behaves like Retain for
+  stack operations, except for the stack operation that initially created the resource. If the
+  stack operation that created the resource is rolled back, CloudFormation deletes the resource"
+  (docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html);
+  the parameter: "When set to true, newly created resources are deleted when the operation rolls
+  back. This includes newly created resources marked with a deletion policy of Retain"
+  (CreateStack / ExecuteChangeSet API reference).
 - DeletionPolicy Snapshot takes the final snapshot (RDS instance, ElastiCache replication group)
   before deleting (moto just deleted).
 - Outputs and Exports for stacks created or updated through change sets (moto: none), and a
@@ -168,6 +178,25 @@ class ResourceFailure(Exception):
         self.reason = reason
 
 
+def _kept(stack: Any, logical: str, policy: str | None) -> bool:
+    """Whether DeletionPolicy `policy` keeps `logical` at this delete (see the module docstring:
+    RetainExceptOnCreate, and Retain with the API parameter, do not keep what the operation that
+    is rolling back created)."""
+    if policy not in RETAIN_POLICIES:
+        return False
+    if getattr(stack, "_hana_rolling_back", False) and logical in getattr(stack, "_hana_created_now", ()):
+        return not (policy == "RetainExceptOnCreate" or getattr(stack, "_hana_retain_except_on_create", False))
+    return True
+
+
+def _begin_operation(stack: Any) -> None:
+    """A new stack operation: nothing is created by it yet; RetainExceptOnCreate (the API
+    parameter) comes with the request."""
+    stack._hana_created_now = set()
+    stack._hana_rolling_back = False
+    stack._hana_retain_except_on_create = bool(getattr(_REQUEST, "retain_except_on_create", False))
+
+
 def _physical_id(instance: Any) -> str:
     value = getattr(instance, "physical_resource_id", None)
     return value if isinstance(value, str) else ""
@@ -203,6 +232,9 @@ def _create_one(stack: Any, logical: str, body: dict[str, Any]) -> Any:
         resource_event(stack, logical, rtype, "CREATE_FAILED", reason=reason)
         raise ResourceFailure(logical, reason) from err
     resource_event(stack, logical, rtype, "CREATE_COMPLETE", physical=_physical_id(instance))
+    if not hasattr(stack, "_hana_created_now"):
+        stack._hana_created_now = set()
+    stack._hana_created_now.add(logical)
     return instance
 
 
@@ -217,7 +249,7 @@ def _delete_one(stack: Any, logical: str, body: dict[str, Any], first_try: bool 
     instance = rm._parsed_resources.get(logical)
     physical = _physical_id(instance)
     policy = body.get("DeletionPolicy")
-    if policy in RETAIN_POLICIES:
+    if _kept(stack, logical, policy):
         rm._parsed_resources.pop(logical, None)
         resource_event(stack, logical, rtype, "DELETE_SKIPPED", physical=physical)
         return
@@ -321,6 +353,7 @@ def run_create(backend: Any, stack: Any) -> None:
     rm._resource_json_map = _resources_json(stack)
     rm.tags.update({"aws:cloudformation:stack-name": stack.name, "aws:cloudformation:stack-id": stack.stack_id})
     bodies = _resources_json(stack)
+    _begin_operation(stack)
     stack_event(stack, "CREATE_IN_PROGRESS", "User Initiated")
     created: list[str] = []
     try:
@@ -337,7 +370,11 @@ def run_create(backend: Any, stack: Any) -> None:
             stack_event(stack, "CREATE_FAILED", reason)
             return
         stack_event(stack, "ROLLBACK_IN_PROGRESS", reason)
-        leftovers = _delete_many(stack, bodies, [n for n in reversed(created) if n in rm._parsed_resources])
+        stack._hana_rolling_back = True
+        try:
+            leftovers = _delete_many(stack, bodies, [n for n in reversed(created) if n in rm._parsed_resources])
+        finally:
+            stack._hana_rolling_back = False
         stack._hana_outputs = None
         if leftovers:
             stack_event(stack, "ROLLBACK_FAILED", FAILED_DELETE.format(", ".join(leftovers)))
@@ -465,6 +502,7 @@ def run_update(backend: Any, stack: Any, template: str, parameters: dict[str, An
     """Update `stack`; on a failure apply the previous template and parameters again."""
     old_template, old_parameters = stack.template, dict(stack.parameters or {})
     stack.last_updated_time = utcnow()
+    _begin_operation(stack)
     stack_event(stack, "UPDATE_IN_PROGRESS", "User Initiated")
     try:
         _apply_template(backend, stack, template, parameters)
@@ -472,12 +510,15 @@ def run_update(backend: Any, stack: Any, template: str, parameters: dict[str, An
         reason = FAILED_UPDATE.format(failure.logical)
         stack.status_reason = reason
         stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+        stack._hana_rolling_back = True
         try:
             _apply_template(backend, stack, old_template, old_parameters)
         except ResourceFailure as again:
             stack.rollback_failed_on = again.logical
             stack_event(stack, "UPDATE_ROLLBACK_FAILED", f"{again.logical}: {again.reason}")
             return
+        finally:
+            stack._hana_rolling_back = False
         stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
         return
     stack.status_reason = None

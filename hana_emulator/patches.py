@@ -6,7 +6,8 @@
   and time (moto: the stack's status, a fixed date, and blank rows for skipped resources).
 - Responses: DescribeChangeSet, DeleteChangeSet, ExecuteChangeSet and ListChangeSets pass the
   StackName on (see `changesets`); UpdateTerminationProtection is answered; Capabilities,
-  DisableRollback and OnFailure reach the backend (moto's handlers dropped them).
+  DisableRollback, OnFailure and RetainExceptOnCreate reach the backend (moto's handlers dropped
+  them).
 - GetAtt attributes and Refs moto's own models lack are added (`models.attribute_table`,
   `models.ref_table`).
 """
@@ -65,6 +66,7 @@ def _patch_responses() -> None:
         return EmptyResult()
 
     def execute_change_set(self: Any) -> Any:
+        _REQUEST.retain_except_on_create = self._get_bool_param("RetainExceptOnCreate", False)
         self.cloudformation_backend.execute_change_set(
             change_set_name=self._get_param("ChangeSetName"),
             stack_name=self._get_param("StackName"),
@@ -88,18 +90,22 @@ def _patch_responses() -> None:
         return EmptyResult()
 
     def with_request_options(handler: Any) -> Any:
-        """moto's handlers drop Capabilities, DisableRollback and OnFailure: hand them to the
-        backend through a thread-local for the duration of the request."""
+        """moto's handlers drop Capabilities, DisableRollback, OnFailure and RetainExceptOnCreate:
+        hand them to the backend through a thread-local for the duration of the request."""
 
         def wrapped(self: Any) -> Any:
             _REQUEST.capabilities = self._get_param("Capabilities", []) or []
             on_failure = self._get_param("OnFailure")
             _REQUEST.disable_rollback = self._get_bool_param("DisableRollback", False) or on_failure == "DO_NOTHING"
+            _REQUEST.retain_except_on_create = self._get_bool_param("RetainExceptOnCreate", False)
+            _REQUEST.resources_to_import = self._get_param("ResourcesToImport", []) or []
             try:
                 return handler(self)
             finally:
                 _REQUEST.capabilities = None
                 _REQUEST.disable_rollback = False
+                _REQUEST.retain_except_on_create = False
+                _REQUEST.resources_to_import = None
 
         return wrapped
 
@@ -110,6 +116,7 @@ def _patch_responses() -> None:
             return original_execute(self)
         finally:
             _REQUEST.capabilities = None
+            _REQUEST.retain_except_on_create = False
 
     def list_stack_resources(self: Any) -> Any:
         stack, _ = self.cloudformation_backend.list_stack_resources(self._get_param("StackName"))

@@ -7,6 +7,10 @@
 - DeleteStack's RetainResources keeps the named resources of a DELETE_FAILED stack (moto ignored
   it); on a stack in any other state it is refused, as AWS refuses it.
 - DeletionTime and LastUpdatedTime are set.
+- ListStackResources / DescribeStackResources list the resources the stack has, and never create
+  one: moto's `stack_resources` read every template resource through the resource map, which
+  creates a resource that is not there, so listing a ROLLBACK_COMPLETE stack re-created what the
+  rollback had deleted (QueueAlreadyExists, RepositoryAlreadyExistsException; issue #12 item 5).
 
 Nested stacks (AWS::CloudFormation::Stack)
 ------------------------------------------
@@ -203,6 +207,11 @@ def _patch_stack_model() -> None:
     def physical_resource_id(self: Any) -> str:
         return self.stack_id
 
+    def stack_resources(self: Any) -> list[Any]:
+        rm = self.resource_map
+        parsed = rm._parsed_resources
+        return [parsed[n] for n in rm.resources if parsed.get(n) is not None]
+
     def get_cfn_attribute(self: Any, attribute: str) -> Any:
         if attribute.startswith("Outputs."):
             key = attribute.split(".", 1)[1]
@@ -262,6 +271,7 @@ def _patch_stack_model() -> None:
     stack_cls.parameter_list = property(parameter_list)
     stack_cls.stack_parameters = property(stack_parameters)
     stack_cls.physical_resource_id = property(physical_resource_id)
+    stack_cls.stack_resources = property(stack_resources)
     stack_cls.get_cfn_attribute = get_cfn_attribute
     stack_cls.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
     stack_cls.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)

@@ -16,8 +16,22 @@ from .policies import kms_key_policy
 
 
 def retain(resource: AWSObject) -> AWSObject:
-    """Keep the resource (and its data) when the stack is deleted or the resource replaced."""
-    resource.DeletionPolicy = "Retain"
+    """Keep the resource (and its data) when the stack is deleted or the resource replaced, but
+    not when the stack operation that created it rolls back.
+
+    DeletionPolicy `RetainExceptOnCreate` "behaves like Retain for stack operations, except for the
+    stack operation that initially created the resource. If the stack operation that created the
+    resource is rolled back, CloudFormation deletes the resource"
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html,
+    since July 2023). Plain Retain kept a log group or key created by a failed first create, and
+    the retry failed "already exists" forever (issue #12). A resource that is retained this way
+    can be imported back into a stack (`deploy all --adopt`), which requires a DeletionPolicy.
+
+    UpdateReplacePolicy stays `Retain`: RetainExceptOnCreate is valid only for DeletionPolicy
+    (UpdateReplacePolicy takes Delete, Retain or Snapshot), and a replacement is never the
+    operation that created the old resource anyway.
+    """
+    resource.DeletionPolicy = "RetainExceptOnCreate"
     resource.UpdateReplacePolicy = "Retain"
     return resource
 

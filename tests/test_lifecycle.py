@@ -1,5 +1,7 @@
 """Data is never lost by deleting or replacing a stack: every stateful resource in every
-generated template keeps its data (Retain) or leaves a final snapshot (Snapshot)."""
+generated template keeps its data (RetainExceptOnCreate on delete, Retain on replacement) or
+leaves a final snapshot (Snapshot); and a failed first create leaves nothing behind
+(RetainExceptOnCreate deletes what the rolled-back operation created; ARCHITECTURE.md 5)."""
 
 from pathlib import Path
 
@@ -12,13 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 STATEFUL = {
     "AWS::RDS::DBInstance": {"Snapshot"},
     "AWS::ElastiCache::ReplicationGroup": {"Snapshot"},
-    "AWS::S3::Bucket": {"Retain"},
-    "AWS::ECR::Repository": {"Retain"},
-    "AWS::SecretsManager::Secret": {"Retain"},
-    "AWS::SQS::Queue": {"Retain"},
-    "AWS::Logs::LogGroup": {"Retain"},
-    "AWS::KMS::Key": {"Retain"},
+    "AWS::S3::Bucket": {"RetainExceptOnCreate"},
+    "AWS::ECR::Repository": {"RetainExceptOnCreate"},
+    "AWS::SecretsManager::Secret": {"RetainExceptOnCreate"},
+    "AWS::SQS::Queue": {"RetainExceptOnCreate"},
+    "AWS::Logs::LogGroup": {"RetainExceptOnCreate"},
+    "AWS::KMS::Key": {"RetainExceptOnCreate"},
 }
+# UpdateReplacePolicy has no RetainExceptOnCreate (DeletionPolicy only): the data of a replaced
+# resource is kept with Retain, a snapshot with Snapshot.
+REPLACE = {"RetainExceptOnCreate": "Retain", "Snapshot": "Snapshot"}
 
 
 def _stateful():
@@ -32,7 +37,14 @@ def _stateful():
 def test_stateful_resources_survive_delete_and_replacement(resource):
     allowed = STATEFUL[resource["Type"]]
     assert resource.get("DeletionPolicy") in allowed
-    assert resource.get("UpdateReplacePolicy") in allowed
+    assert resource.get("UpdateReplacePolicy") == REPLACE[resource["DeletionPolicy"]]
+
+
+def test_no_plain_retain_left():
+    """Plain Retain keeps what a failed first create made, so the retry fails "already exists"."""
+    for path in sorted((ROOT / "out").glob("*/*.yaml")):
+        for logical_id, resource in yaml.safe_load(path.read_text())["Resources"].items():
+            assert resource.get("DeletionPolicy") != "Retain", f"{path.parent.name}/{path.stem}/{logical_id}"
 
 
 def test_every_stateful_type_is_in_the_templates():

@@ -45,7 +45,13 @@ _skip_preflight = click.option(
 
 
 def _preflight(
-    app: App, project: Any, skip: bool, keys: list[str] | None = None, overrides: Any = None, nested: bool = False
+    app: App,
+    project: Any,
+    skip: bool,
+    keys: list[str] | None = None,
+    overrides: Any = None,
+    nested: bool = False,
+    adopt: bool = False,
 ) -> None:
     """The read-only preflight before anything is written (before the deploy lock, too): a failed
     item stops the command with its checklist on stderr, exit 2."""
@@ -55,7 +61,7 @@ def _preflight(
     if skip:
         click.echo("preflight skipped (--skip-preflight)", err=True)
         return
-    report = preflight.run(project, app.aws(), keys, overrides=overrides, nested=nested)
+    report = preflight.run(project, app.aws(), keys, overrides=overrides, nested=nested, adopt=adopt)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     if report.unchecked:
@@ -78,20 +84,29 @@ _continue_rollback = click.option(
 @click.command("all", short_help="Deploy every stack, in dependency order, only what changed.")
 @_concurrency
 @_continue_rollback
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Import resources kept by an earlier delete (buckets, secrets, log groups, ...) into the new stacks.",
+)
 @_skip_preflight
 @wait_for_lock
 @pass_app
-def deploy_all(app: App, concurrency: int, continue_rollback: bool, skip_preflight: bool, wait_lock: bool) -> None:
+def deploy_all(
+    app: App, concurrency: int, continue_rollback: bool, adopt: bool, skip_preflight: bool, wait_lock: bool
+) -> None:
     """Deploy every stack: each starts as soon as the stacks it reads from are done.
 
     Unchanged stacks are skipped without a change set; outputs pass to downstream stacks as parameters.
+    When resources the new stacks create exist already (kept by `delete`), nothing is changed and
+    they are listed; `--adopt` brings them back into the stacks with their data (resource import).
     """
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
-    _preflight(app, project, skip_preflight)
+    _preflight(app, project, skip_preflight, adopt=adopt)
     with app.locked(wait_lock):
-        report = deployer.deploy(continue_rollback=continue_rollback)
+        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt)
     _finish(report, project)
 
 

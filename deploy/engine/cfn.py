@@ -80,6 +80,9 @@ class Request:
     template_url: str | None = None  # used instead of the body for create/update (big templates)
     continue_rollback: bool = False
     command: str = "python -m deploy"  # for hints: how the user runs us
+    # `all --adopt`: existing resources the stack is created from first (IMPORT change set, adopt.py)
+    imports: tuple[dict[str, Any], ...] = ()
+    import_body: str = ""
 
 
 @dataclass

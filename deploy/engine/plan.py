@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from deploy.engine import adopt as adopting
 from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
@@ -377,11 +378,18 @@ class Deployer:
         *,
         overrides: Mapping[str, str] | None = None,
         continue_rollback: bool = False,
+        adopt: bool = False,
     ) -> RunReport:
         """Deploy `keys` (default: every stack). Upstream stacks outside `keys` must exist already:
-        their outputs are read from AWS; inside the run, outputs pass from stack to stack."""
+        their outputs are read from AWS; inside the run, outputs pass from stack to stack.
+        Resources the new stacks would create that exist already (kept by a delete) stop the run
+        before anything is written; with `adopt` they are imported into the new stacks (adopt.py)."""
         order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
         self._refuse_if_nested()
+        existing = adopting.find_existing(self.project, self.aws, order, self.live(order))
+        if existing and not adopt:
+            raise DeployError(adopting.refusal(existing, self.project))
+        restored = adopting.restore(self.aws, existing)
         outputs: dict[str, dict[str, str]] = {}
         outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
         if outside:
@@ -413,6 +421,9 @@ class Deployer:
                 request = self._request(key, upstream, (overrides or {}) if keys else None, continue_rollback)
             except DeployError as err:
                 return Result(key, self.project.stack_name(key), Outcome.FAILED, message=str(err))
+            mine = [e for e in existing if e.stack == key]
+            if mine:
+                request = adopting.with_imports(request, self.project.template(key), mine)
             result = self.ops.deploy(request)
             with lock:
                 outputs[key] = result.outputs
@@ -420,7 +431,9 @@ class Deployer:
 
         deps = {k: self.project.upstream(k) for k in order}
         resume = f"stack {order[0]}" if keys and len(order) == 1 else "all"
-        return self.run("deploy", order, deps, run, resume=resume)
+        report = self.run("deploy", order, deps, run, resume=resume)
+        report.notes.extend(restored)
+        return report
 
     def _rank(self, key: str) -> int:
         return self.project.order().index(key)

@@ -461,30 +461,32 @@ def _name(value: Any, account: str, region: str) -> str | None:
 
 
 def _exists(ctx: Context, rtype: str, name: str, aliases: set[str]) -> tuple[bool, str]:
-    """(exists, how to get it out of the way)."""
+    """(exists, how to get it out of the way). Every type but the alias can be adopted with its
+    data (deploy/engine/adopt.py: `all --adopt`); deleting it is the other way out."""
+    adopt = f"keep it and its data: `{ctx.command()} all --adopt`"
     try:
         if rtype == "AWS::S3::Bucket":
             ctx.client("s3").head_bucket(Bucket=name)
-            return True, f"empty and delete it (`aws s3 rb s3://{name} --force`) or adopt it"
+            return True, f"{adopt}; or empty and delete it (`aws s3 rb s3://{name} --force`)"
         if rtype == "AWS::SecretsManager::Secret":
             secret = ctx.client("secretsmanager").describe_secret(SecretId=name)
             if secret.get("DeletedDate"):
                 return True, (
-                    f"it is scheduled for deletion: `aws secretsmanager restore-secret --secret-id {name}` and adopt "
-                    f"it, or `aws secretsmanager delete-secret --secret-id {name} --force-delete-without-recovery`"
+                    f"it is scheduled for deletion: {adopt} (restores it first); or "
+                    f"`aws secretsmanager delete-secret --secret-id {name} --force-delete-without-recovery`"
                 )
-            return True, f"`aws secretsmanager delete-secret --secret-id {name}` (after saving its value) or adopt it"
+            return True, f"{adopt}; or `aws secretsmanager delete-secret --secret-id {name}` (after saving its value)"
         if rtype == "AWS::Logs::LogGroup":
             groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
             return any(
                 g["logGroupName"] == name for g in groups
-            ), f"`aws logs delete-log-group --log-group-name {name}`"
+            ), f"{adopt}; or `aws logs delete-log-group --log-group-name {name}`"
         if rtype == "AWS::ECR::Repository":
             ctx.client("ecr").describe_repositories(repositoryNames=[name])
-            return True, f"`aws ecr delete-repository --repository-name {name} --force` or adopt it"
+            return True, f"{adopt}; or `aws ecr delete-repository --repository-name {name} --force`"
         if rtype == "AWS::SQS::Queue":
             url = ctx.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-            return True, f"`aws sqs delete-queue --queue-url {url}`"
+            return True, f"{adopt}; or `aws sqs delete-queue --queue-url {url}`"
         if rtype == "AWS::KMS::Alias":
             return name in aliases, f"`aws kms delete-alias --alias-name {name}` (the key stays)"
     except Exception as err:
@@ -607,6 +609,7 @@ def run(
     overrides: Mapping[str, str] | None = None,
     checks: Mapping[str, Callable[[Context], list[Item]]] | None = None,
     nested: bool = False,
+    adopt: bool = False,
 ) -> Report:
     """Every check, in parallel, over the stacks `keys` (default: all); read-only. `nested`: the
     deploy is `main`, whose children are named by CloudFormation: once the master exists, every
@@ -621,7 +624,9 @@ def run(
         if nested and _describe(cfn, project.stack_name("main")) is not None:
             live = {k: live[k] or {"StackStatus": "NESTED"} for k in keys}
         ctx = Context(project, aws, keys, local, dict(overrides or {}), live)
-        chosen = checks if checks is not None else CHECKS
+        chosen = dict(checks if checks is not None else CHECKS)
+        if adopt:  # `all --adopt` imports the names that already exist (deploy/engine/adopt.py)
+            chosen.pop("names", None)
         futures = {name: pool.submit(fn, ctx) for name, fn in chosen.items()}
         report = Report()
         for name, future in futures.items():

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from deploy.aws.session import is_unreachable, unreachable_text
+from deploy.engine import adopt
 from deploy.engine.cfn import (
     CAPABILITIES,
     DONE_OK,
@@ -291,6 +292,11 @@ class StackOps:
 
     def _deploy(self, req: Request, notes: list[str]) -> Result:
         live = self._settle(req, self.describe(req.name), notes)
+        if live is None and req.imports:  # `all --adopt`: created from its existing resources first
+            try:
+                live = adopt.run_import(self, req, self._parameters(req, None), notes)
+            except adopt.ImportFailed as err:
+                raise _Failed(str(err)) from None
         if live is None:
             return self._apply(req, "CREATE", self._parameters(req, None), None, notes)
         if self._unchanged(req, live):
@@ -504,8 +510,15 @@ class StackOps:
             watch = self._watch_for(api, stack, len(changes))
             self.reporter.update(req.key, state=f"{kind}_IN_PROGRESS", done=0, total=len(changes))
             try:
+                # RetainExceptOnCreate: "newly created resources are deleted when the operation rolls
+                # back. This includes newly created resources marked with a deletion policy of Retain"
+                # (ExecuteChangeSet API reference): a failed create leaves nothing that makes the
+                # retry fail "already exists"; what existed before the operation is kept.
                 self._start(
-                    req.key, req.name, f"{kind}_IN_PROGRESS", lambda: api("execute_change_set", ChangeSetName=cs_id)
+                    req.key,
+                    req.name,
+                    f"{kind}_IN_PROGRESS",
+                    lambda: api("execute_change_set", ChangeSetName=cs_id, RetainExceptOnCreate=True),
                 )
                 executed = True
             except ClientError as err:

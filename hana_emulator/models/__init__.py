@@ -43,20 +43,21 @@ from .base import EmulatorResourceError, Resource
 from .cloudwatch import Alarm
 from .deletes import _patch_deletes
 from .ec2 import SecurityGroupEgress, SubnetRouteTableAssociation, _patch_security_group
-from .ecr import _patch_repository
+from .ecr import _patch_repository, find_repository
 from .ecs import ClusterCapacityProviderAssociations, _patch_service, _patch_task_definition
 from .elasticache import CacheParameterGroup, CacheSubnetGroup, ReplicationGroup, _snapshot_replication_group
 from .elbv2 import ListenerCertificate, _patch_load_balancer
-from .kms import _patch_kms_key
-from .logs import MetricFilter, QueryDefinition, _patch_log_group
+from .kms import _patch_kms_key, find_key
+from .logs import MetricFilter, QueryDefinition, _patch_log_group, find_log_group
 from .rds import _patch_db_instance, _patch_db_parameter_group, _patch_orderable_options, _snapshot_db_instance
-from .s3 import BucketPolicy, _patch_bucket
-from .secretsmanager import Secret, SecretTargetAttachment
+from .s3 import BucketPolicy, _patch_bucket, find_bucket
+from .secretsmanager import Secret, SecretTargetAttachment, _secret_name, find_secret
 from .sns import Subscription, TopicPolicy
-from .sqs import QueuePolicy
+from .sqs import QueuePolicy, find_queue
 from .wafv2 import WafLoggingConfiguration, WebACL, WebACLAssociation
 
 __all__ = [
+    "IMPORTABLE",
     "MODELS",
     "SNAPSHOT_DELETERS",
     "Alarm",
@@ -116,6 +117,23 @@ MODELS: dict[str, type[Resource]] = {
         MetricFilter,
         QueryDefinition,
     )
+}
+
+
+# Resource import (IMPORT change sets): type -> (identifier property, the template property that
+# must match it or None when the identifier is read-only, and the lookup of an existing resource
+# returning the model the engine keeps, or None). The identifiers are the types' primary
+# identifiers in CloudFormation's resource schemas, as ResourcesToImport takes them ("The key is
+# an identifier property (for example, BucketName for AWS::S3::Bucket resources)", API reference,
+# ResourceToImport); the types are in "Resource type support" of the CloudFormation User Guide.
+IMPORTABLE: dict[str, tuple[str, str, Any, Any]] = {
+    # type: (identifier, template property naming it, that name from the identifier, lookup)
+    "AWS::S3::Bucket": ("BucketName", "BucketName", str, find_bucket),
+    "AWS::Logs::LogGroup": ("LogGroupName", "LogGroupName", str, find_log_group),
+    "AWS::ECR::Repository": ("RepositoryName", "RepositoryName", str, find_repository),
+    "AWS::SQS::Queue": ("QueueUrl", "QueueName", lambda url: url.rstrip("/").rsplit("/", 1)[-1], find_queue),
+    "AWS::SecretsManager::Secret": ("Id", "Name", _secret_name, find_secret),
+    "AWS::KMS::Key": ("KeyId", "", None, find_key),  # no name: nothing in the template to match
 }
 
 

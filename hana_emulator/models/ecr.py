@@ -34,3 +34,8 @@ def _patch_repository() -> None:
         return repository
 
     Repository.create_from_cloudformation_json = classmethod(create)
+
+
+def find_repository(identifier: str, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+    """Resource import (identifier `RepositoryName`)."""
+    return ecr_backends[account_id][region_name].repositories.get(identifier)

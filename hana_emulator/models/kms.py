@@ -59,3 +59,11 @@ def _patch_kms_key() -> None:
 
     Key.create_from_cloudformation_json = classmethod(create)
     Key.update_from_cloudformation_json = classmethod(update)
+
+
+def find_key(identifier: str, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+    """Resource import (identifier `KeyId`): an existing key that is not pending deletion."""
+    from moto.kms.models import kms_backends
+
+    key = kms_backends[account_id][region_name].keys.get(identifier.rsplit("/", 1)[-1])
+    return None if key is None or key.key_state == "PendingDeletion" else key

@@ -85,3 +85,8 @@ def _patch_log_group() -> None:
         return original_resource
 
     LogGroup.update_from_cloudformation_json = classmethod(update)
+
+
+def find_log_group(identifier: str, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+    """Resource import (identifier `LogGroupName`)."""
+    return logs_backends[account_id][region_name].groups.get(identifier)

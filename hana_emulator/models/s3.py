@@ -149,3 +149,8 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
             {"Days": str(t.get("TransitionInDays")), "StorageClass": t["StorageClass"]} for t in transitions
         ]
     return out
+
+
+def find_bucket(identifier: str, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+    """Resource import (identifier `BucketName`)."""
+    return s3_backends[account_id][get_partition(region_name)].buckets.get(identifier)

@@ -151,3 +151,19 @@ class SecretTargetAttachment(Resource):
 
     def remove(self) -> None:
         pass  # AWS leaves the connection details in the secret
+
+
+def find_secret(identifier: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource | None:
+    """Resource import (identifier `Id`: the ARN, or the name): the secret, unless it is missing
+    or scheduled for deletion (it must be restored first)."""
+    secret = secretsmanager_backends[account_id][region_name].secrets.get(identifier)
+    if secret is None or getattr(secret, "deleted_date", None):
+        return None
+    return Secret(secret.arn, properties, account_id, region_name)
+
+
+def _secret_name(identifier: str) -> str:
+    """The name in a secret's ARN (`...:secret:<name>-<6 random characters>`), or the name itself."""
+    if ":secret:" not in identifier:
+        return identifier
+    return identifier.split(":secret:", 1)[1].rsplit("-", 1)[0]

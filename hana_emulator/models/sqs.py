@@ -34,3 +34,8 @@ class QueuePolicy(Resource):
         for queue in self._names(self.properties):
             if queue in backend.queues:
                 backend.queues[queue].policy = None
+
+
+def find_queue(identifier: str, properties: dict[str, Any], account_id: str, region_name: str) -> Any:
+    """Resource import (identifier `QueueUrl`: the queue is its last path segment)."""
+    return sqs_backends[account_id][region_name].queues.get(identifier.rstrip("/").rsplit("/", 1)[-1])

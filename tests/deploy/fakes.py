@@ -194,8 +194,8 @@ class FakeCfn:
         self.change_sets.pop(ChangeSetName)
         return {}
 
-    def execute_change_set(self, ChangeSetName: str) -> dict[str, Any]:  # noqa: N803
-        self._call("execute_change_set", {"ChangeSetName": ChangeSetName})
+    def execute_change_set(self, ChangeSetName: str, RetainExceptOnCreate: bool = False) -> dict[str, Any]:  # noqa: N803
+        self._call("execute_change_set", {"ChangeSetName": ChangeSetName, "RetainExceptOnCreate": RetainExceptOnCreate})
         cs = self.change_sets.pop(ChangeSetName)
         stack = self._find(cs["StackId"])
         kind = cs["kind"]
@@ -242,10 +242,39 @@ class FakeSession:
     """Stands in for boto3.Session in `Aws(settings, region, session=FakeSession(...))`."""
 
     def __init__(self, **clients: Any):
-        self.clients = {"ssm": FakeSsm(), **clients}
+        self.clients = {"ssm": FakeSsm(), **{name: NothingKept() for name in NothingKept.SERVICES}, **clients}
 
     def client(self, service: str, **_: Any) -> Any:
         return self.clients[service]
+
+
+class NothingKept:
+    """The services `all` asks whether a retained resource exists already (deploy/engine/adopt.py):
+    nothing does, answered as each service answers."""
+
+    SERVICES = ("s3", "logs", "ecr", "sqs", "secretsmanager", "kms")
+
+    def head_bucket(self, **_: Any) -> Any:
+        raise client_error("404", "Not Found", "HeadBucket")
+
+    def describe_log_groups(self, **_: Any) -> Any:
+        return {"logGroups": []}
+
+    def describe_repositories(self, **_: Any) -> Any:
+        raise client_error("RepositoryNotFoundException", "not found", "DescribeRepositories")
+
+    def get_queue_url(self, **_: Any) -> Any:
+        raise client_error("AWS.SimpleQueueService.NonExistentQueue", "not found", "GetQueueUrl")
+
+    def describe_secret(self, **_: Any) -> Any:
+        raise client_error("ResourceNotFoundException", "not found", "DescribeSecret")
+
+    def get_paginator(self, _name: str) -> Any:
+        class Pages:
+            def paginate(self, **_: Any) -> Any:
+                return iter([{"Keys": []}])
+
+        return Pages()
 
 
 class FakeSsm:

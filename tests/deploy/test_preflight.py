@@ -231,7 +231,7 @@ def test_names_taken_outside_the_stacks_are_listed_with_a_way_out():
     aws.stub("kms").add_response("list_aliases", {"Aliases": [{"AliasName": "alias/other"}]})
     items = preflight.check_names(ctx("dev", aws, ["secrets"]))
     assert [i.what for i in items] == [f"SecretsManager::Secret {taken} already exists outside stack hana-dev-secrets"]
-    assert "scheduled for deletion" in items[0].fix and "restore-secret" in items[0].fix
+    assert "scheduled for deletion" in items[0].fix and "all --adopt` (restores it first)" in items[0].fix
 
 
 def test_a_service_asked_to_run_tasks_needs_its_image_in_ecr():

@@ -351,13 +351,13 @@ def test_logs_go_to_the_services_log_group_with_the_specs_retention(env, svc):
     assert props(group)["LogGroupName"] == f"/ecs/hana-{env}/{svc}"
     assert props(group)["RetentionInDays"] == SPEC_LOG_RETENTION[env] == config.get(env).log_retention_days
     assert props(group)["KmsKeyId"] == {"Fn::GetAtt": ["ServiceLogsKey", "Arn"]}
-    assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 def test_log_key_rotates_and_logs_may_use_it_only_for_the_service_log_groups(env):
     key = _res(env, "ServiceLogsKey")
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"
     (logs_stmt,) = [s for s in props(key)["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
     assert logs_stmt["Principal"]["Service"] == {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
     context = logs_stmt["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]

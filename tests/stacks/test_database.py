@@ -125,7 +125,7 @@ def test_exported_logs_land_in_log_groups_with_explicit_retention_and_encryption
     for name, group in groups.items():
         assert props(group)["RetentionInDays"] == cfg.log_retention_days, name
         assert props(group)["KmsKeyId"] == {"Fn::GetAtt": ["DatabaseKey", "Arn"]}, name
-        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain", name
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), name
     # RDS would create them itself (retention: never expire) if the instance came first.
     assert sorted(_db(env)["DependsOn"]) == sorted(
         k for k, v in _tmpl(env)["Resources"].items() if v["Type"] == "AWS::Logs::LogGroup"
@@ -197,7 +197,7 @@ def test_data_stores_take_a_final_snapshot_on_delete_and_replacement(env, rtype)
 def test_the_database_key_rotates_and_is_retained(env):
     key = one(_tmpl(env), "AWS::KMS::Key")
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 def test_no_secret_value_is_written_into_the_template(env):

@@ -63,7 +63,7 @@ def test_every_queue_is_kms_encrypted_retained_and_has_explicit_retention(env):
     for name, q in _queues(env).items():
         assert props(q)["KmsMasterKeyId"] == {"Ref": "QueueKey"}, name
         assert "MessageRetentionPeriod" in props(q), name
-        assert q["DeletionPolicy"] == q["UpdateReplacePolicy"] == "Retain", name
+        assert (q["DeletionPolicy"], q["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), name
 
 
 def test_every_queue_denies_insecure_transport(env):
@@ -79,4 +79,4 @@ def test_every_queue_denies_insecure_transport(env):
 def test_queue_key_rotates_and_is_retained(env):
     key = template(env, "messaging")["Resources"]["QueueKey"]
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"

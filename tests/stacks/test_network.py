@@ -268,7 +268,7 @@ def test_flow_logs_capture_all_vpc_traffic_into_an_encrypted_retained_log_group(
     assert props(flow)["LogDestinationType"] == "cloud-watch-logs"
     group = tmpl["Resources"][_target(props(flow)["LogGroupName"])]
     assert props(group)["RetentionInDays"] == FLOW_LOG_RETENTION_DAYS[env]
-    assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     key = tmpl["Resources"][_target(props(group)["KmsKeyId"])]
     assert key["Type"] == "AWS::KMS::Key" and props(key)["EnableKeyRotation"] is True
 

@@ -55,7 +55,7 @@ def test_alarm_topic_is_named_and_encrypted_with_a_rotating_retained_key(env):
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": ["AlarmTopicKey", "Arn"]}
     key = _tmpl(env)["Resources"]["AlarmTopicKey"]
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 def test_cloudwatch_may_use_the_topic_key_for_this_account_only(env):

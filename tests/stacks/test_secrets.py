@@ -159,4 +159,4 @@ def test_every_secret_and_the_key_are_retained(env):
     tmpl = template(env, "secrets")
     for rtype in ("AWS::SecretsManager::Secret", "AWS::KMS::Key"):
         for logical_id, res in resources(tmpl, rtype).items():
-            assert res["DeletionPolicy"] == res["UpdateReplacePolicy"] == "Retain", logical_id
+            assert (res["DeletionPolicy"], res["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id

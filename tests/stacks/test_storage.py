@@ -105,7 +105,7 @@ def test_bucket_is_private_versioned_owner_enforced_and_retained(env, role):
     assert p["VersioningConfiguration"] == {"Status": "Enabled"}
     assert p["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert "AccessControl" not in p
-    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
 
 
 @pytest.mark.parametrize("role", ("media", "artifacts"))
@@ -236,11 +236,11 @@ def test_key_rotates_is_retained_and_is_the_exported_key(env):
     tmpl = _tmpl(env)
     key = tmpl["Resources"]["StorageKey"]
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert tmpl["Outputs"]["StorageKmsKeyArn"]["Value"] == KEY_ARN
 
 
 def test_every_stateful_resource_is_retained(env):
     for rtype in ("AWS::ECR::Repository", "AWS::S3::Bucket", "AWS::KMS::Key"):
         for logical_id, res in resources(_tmpl(env), rtype).items():
-            assert res["DeletionPolicy"] == res["UpdateReplacePolicy"] == "Retain", logical_id
+            assert (res["DeletionPolicy"], res["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), logical_id

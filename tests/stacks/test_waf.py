@@ -124,7 +124,7 @@ def test_waf_logs_to_an_aws_waf_logs_group_with_retention_retained_and_encrypted
     assert props(group)["LogGroupName"] == f"aws-waf-logs-hana-{env}"
     # security evidence: the spec's 7 days in dev, a year in prod (AWS Control Tower CT.CLOUDWATCH.PR.2)
     assert props(group)["RetentionInDays"] == config.get(env).waf_log_retention_days == {"dev": 7, "prod": 365}[env]
-    assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Retain"
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert props(group)["KmsKeyId"] == {"Fn::GetAtt": ["WafLogsKey", "Arn"]}
 
 
@@ -154,7 +154,7 @@ def test_log_filter_keeps_every_blocked_and_counted_request(env):
 def test_log_key_lets_cloudwatch_logs_use_it_for_the_waf_log_group_only(env):
     key = template(env, "waf")["Resources"]["WafLogsKey"]
     assert props(key)["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"
     stmts = {s["Sid"]: s for s in props(key)["KeyPolicy"]["Statement"]}
     logs = stmts["CloudWatchLogsUsesKey"]
     assert logs["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}}
