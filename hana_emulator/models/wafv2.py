@@ -28,18 +28,43 @@ DEFAULT_WCU_LIMIT = 1500
 
 
 def web_acl_capacity(rules: list[dict[str, Any]]) -> int:
-    """The WCU of the rules the emulator can price (managed groups above, rate-based rules at 2,
-    plus their scope-down statement counted as 1); other statements count 1 each."""
-    total = 0
-    for rule in rules:
-        statement = rule.get("Statement") or {}
-        if "ManagedRuleGroupStatement" in statement:
-            total += MANAGED_RULE_GROUP_WCU.get(statement["ManagedRuleGroupStatement"].get("Name"), 0)
-        elif "RateBasedStatement" in statement:
-            total += 2 + (1 if statement["RateBasedStatement"].get("ScopeDownStatement") else 0)
-        else:
-            total += 1
-    return total
+    """The WCU of a web ACL's rules: the sum of their statements' costs (`statement_capacity`)."""
+    return sum(statement_capacity(rule.get("Statement") or {}) for rule in rules)
+
+
+_CHEAP_MATCH = ("EXACTLY", "STARTS_WITH", "ENDS_WITH")
+
+
+def statement_capacity(statement: dict[str, Any]) -> int:
+    """WCU of one statement, as the AWS WAF developer guide prices them: a managed group at its
+    published capacity; a rate-based rule 2 plus its scope-down statement; a string match
+    (waf-rule-statement-type-string-match) 2 for exact/starts/ends, 10 for contains/contains-word,
+    doubled on the JSON body, +10 on all query arguments, +10 per text transformation; a label
+    match 1; AND/OR/NOT nothing of their own, the sum of what they hold. Anything else counts 1
+    (an underestimate: the emulator refuses only what it can price)."""
+    if "ManagedRuleGroupStatement" in statement:
+        return MANAGED_RULE_GROUP_WCU.get(statement["ManagedRuleGroupStatement"].get("Name"), 0)
+    if "RateBasedStatement" in statement:
+        scope = statement["RateBasedStatement"].get("ScopeDownStatement")
+        return 2 + (statement_capacity(scope) if scope else 0)
+    if "ByteMatchStatement" in statement:
+        match = statement["ByteMatchStatement"]
+        cost = 2 if match.get("PositionalConstraint") in _CHEAP_MATCH else 10
+        field = match.get("FieldToMatch") or {}
+        if "JsonBody" in field:
+            cost *= 2
+        if "AllQueryArguments" in field:
+            cost += 10
+        transforms = [t for t in match.get("TextTransformations") or [] if t.get("Type") != "NONE"]
+        return cost + 10 * len(transforms)
+    if "LabelMatchStatement" in statement:
+        return 1
+    for logical in ("AndStatement", "OrStatement"):
+        if logical in statement:
+            return sum(statement_capacity(s) for s in statement[logical].get("Statements") or [])
+    if "NotStatement" in statement:
+        return statement_capacity(statement["NotStatement"].get("Statement") or {})
+    return 1
 
 
 class WebACL(Resource):

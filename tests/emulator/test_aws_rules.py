@@ -79,3 +79,52 @@ def test_a_fargate_task_definition_needs_a_size_fargate_offers(cfn):
     stack = apply_stack(cfn, "size", {"Resources": {"Task": _fargate(cpu="512", memory="8192")}})
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "No Fargate configuration exists for given values: 512 CPU, 8192 memory." in _failure(cfn, "size")
+
+
+def test_the_emulator_prices_a_string_and_label_match_rule_as_aws_does():
+    """WAF string-match WCUs (AWS WAF developer guide, waf-rule-statement-type-string-match):
+    exact/starts/ends 2, contains 10, +10 per text transformation; AND/OR/NOT add nothing."""
+    from hana_emulator.models.wafv2 import statement_capacity
+
+    def match(position: str, transforms: int = 0) -> dict:
+        kinds = [{"Priority": i, "Type": "LOWERCASE"} for i in range(transforms)] or [{"Priority": 0, "Type": "NONE"}]
+        return {
+            "ByteMatchStatement": {
+                "PositionalConstraint": position,
+                "FieldToMatch": {"UriPath": {}},
+                "TextTransformations": kinds,
+            }
+        }
+
+    label = {"LabelMatchStatement": {"Scope": "LABEL", "Key": "awswaf:managed:aws:sql-database:SQLi_Body"}}
+    assert statement_capacity(match("STARTS_WITH")) == 2
+    assert statement_capacity(match("CONTAINS")) == 10
+    assert statement_capacity(match("EXACTLY", transforms=2)) == 22
+    rule = {
+        "AndStatement": {
+            "Statements": [
+                {"OrStatement": {"Statements": [label, label]}},
+                {"NotStatement": {"Statement": match("STARTS_WITH")}},
+            ]
+        }
+    }
+    assert statement_capacity(rule) == 4
+
+
+def test_the_emulator_and_the_docs_agree_on_our_web_acls_capacity():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from hana_emulator.models.wafv2 import web_acl_capacity
+
+    root = Path(__file__).resolve().parents[2]
+    documented = int(re.search(r"uses (\d+) of the default 1,500 WCU", (root / "docs/choices.md").read_text()).group(1))
+    for env in ("dev", "prod", "lean-dev"):
+        acl = next(
+            r
+            for r in yaml.safe_load((root / f"out/{env}/waf.yaml").read_text())["Resources"].values()
+            if r["Type"] == "AWS::WAFv2::WebACL"
+        )
+        assert web_acl_capacity(acl["Properties"]["Rules"]) == documented, env
