@@ -183,7 +183,11 @@ class StackOps:
         return Api(self.client, Pacer(self.timing, self.cancel), self.timing.throttle_attempts)
 
     def describe(self, name_or_id: str) -> dict[str, Any] | None:
-        """The stack, or None when it does not exist."""
+        """The stack, or None when it does not exist. A deleted stack asked for by its id is still
+        answered, in DELETE_COMPLETE (DescribeStacks API reference, StackName: "Running stacks: You
+        can specify either the stack's name or its unique stack ID. Deleted stacks: You must specify
+        the unique stack ID."): that is "no stack" here too, so a deploy right after a delete
+        creates instead of sending an UPDATE to a deleted stack."""
         from botocore.exceptions import ClientError
 
         try:
@@ -192,7 +196,7 @@ class StackOps:
             if error_code(err) == "ValidationError" and "does not exist" in error_text(err):
                 return None
             raise
-        return stacks[0] if stacks else None
+        return stacks[0] if stacks and stacks[0].get("StackStatus") != "DELETE_COMPLETE" else None
 
     def _start(self, key: str, name: str, status: str | None, call: Callable[[], Any]) -> Any:
         """Start something in AWS through the gate; with `status`, the stack is in flight from the

@@ -435,3 +435,17 @@ def test_an_upstream_stack_stuck_in_a_failed_rollback_is_named_with_its_state_an
         "hana-dev-app needs hana-dev-net, which is UPDATE_ROLLBACK_FAILED: bring it back first "
         "(`python -m deploy --env dev stack net --continue-rollback`)"
     )
+
+
+def test_a_deleted_stack_answered_by_id_is_no_stack():
+    """Issue #18: AWS answers DescribeStacks by stack id for a deleted stack, in DELETE_COMPLETE
+    (DescribeStacks API reference: "Deleted stacks: You must specify the unique stack ID"); that must
+    read as "no stack", or the next deploy sends an
+    UPDATE to a stack that no longer exists."""
+    client = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    gone = {"StackName": NAME, "StackId": "id-1", "StackStatus": "DELETE_COMPLETE", "CreationTime": "2026-01-01"}
+    stubber.add_response("describe_stacks", {"Stacks": [gone]}, {"StackName": "id-1"})
+    with stubber:
+        assert StackOps(client, timing=fast()).describe("id-1") is None
+    stubber.assert_no_pending_responses()
