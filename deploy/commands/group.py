@@ -84,7 +84,14 @@ class App:
         try:
             yield
         finally:
-            lock.release()
+            try:
+                lock.release()
+            except Exception as err:  # never hide the run's own outcome (a lost endpoint, Ctrl-C)
+                click.echo(
+                    f"warning: could not release the deploy lock of {project.env} ({type(err).__name__}); "
+                    f"once no run is active: `{project.command()} lock break`",
+                    err=True,
+                )
 
     def deployer(self, concurrency: int = 4, announce: bool = True) -> Any:
         """The deployer, after the preflight identity check (and, when `announce`, the line saying where)."""

@@ -167,3 +167,26 @@ def test_the_cli_refuses_in_one_line_and_lock_status_and_break_work(moto, tmp_pa
     assert broken.exit_code == 0 and "broke the deploy lock of dev" in broken.stdout
     assert invoke(["lock", "status"]).stdout.strip() == "the deploy lock of dev is free"
     assert invoke(["all"]).exit_code == 0
+
+
+def test_a_lock_that_cannot_be_released_warns_and_never_hides_the_runs_own_error(tmp_path, capsys):
+    from deploy.aws.session import Aws, Settings
+    from deploy.errors import DeployError
+    from tests.deploy.fakes import FakeSession, FakeSts
+
+    class LostAfterTaking(FakeSsm):
+        def get_parameter(self, Name, **_):  # noqa: N803 - the endpoint is gone by the time we release
+            raise ConnectionError("gone")
+
+    project = write_project(tmp_path, T.STACKS)
+    session = FakeSession(sts=FakeSts(), ssm=LostAfterTaking())
+    app = App(
+        project_factory=lambda env: project, aws_factory=lambda settings, region: Aws(settings, region, session=session)
+    )
+    app.settings = Settings(env="dev")
+    with pytest.raises(DeployError, match="the run's own failure"), app.locked():
+        raise DeployError("the run's own failure")
+    assert (
+        "warning: could not release the deploy lock of dev (ConnectionError); once no run is active: "
+        "`python -m deploy --env dev lock break`" in capsys.readouterr().err
+    )
