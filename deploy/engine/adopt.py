@@ -2,8 +2,8 @@
 stack (kept by an earlier `delete`: DeletionPolicy RetainExceptOnCreate), brought back under the
 new stacks with CloudFormation resource import, so the data in them survives.
 
-`find_existing` looks up, for each stack that is about to be created, every retained resource of
-its template by its name (or, for KMS keys, by description and tags) with the service's own API.
+`find_existing` is, for the stacks about to be created, what kept.py finds (the one lookup of
+kept resources, shared with the preflight and `delete --purge`).
 `refusal` is the one line `all` stops with when some exist and `--adopt` was not given.
 `with_imports` adds to a stack's Request the IMPORT change set that creates the stack from them:
 CloudFormation "creates a new stack from your existing resources" with a change set of type
@@ -20,10 +20,14 @@ What CloudFormation requires of an import, and so what the import template is:
   Create-only properties (a queue's FifoQueue, names) are literal and stay, so the update never
   replaces an adopted resource.
 - identifiers, the types' primary identifier properties (ResourceToImport: "The key is an
-  identifier property (for example, BucketName for AWS::S3::Bucket resources)"); every type below
-  is in the User Guide's "Resource type support" table for import.
+  identifier property (for example, BucketName for AWS::S3::Bucket resources)"), kept.IDENTIFIERS.
 
-Exported: Existing, IDENTIFIERS, find_existing, refusal, restore, with_imports, run_import, ImportFailed.
+KMS aliases are not imported: our aliases have no DeletionPolicy (they hold nothing and are deleted
+with their stack), and "each resource to import must have a DeletionPolicy attribute". One that
+exists outside its stack (a delete that did not finish, a hand-made one) is deleted before the
+imports and created again by its stack, pointing at its key (the adopted one or a new one).
+
+Exported: Existing, IDENTIFIERS, IMPORTABLE, find_existing, refusal, restore, with_imports, run_import, ImportFailed.
 """
 
 from __future__ import annotations
@@ -33,20 +37,13 @@ import json
 import random
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from deploy.engine.cfn import CAPABILITIES, FAILED_CREATE, Request, error_code, error_text
+from deploy.engine import kept
+from deploy.engine.cfn import CAPABILITIES, Request, error_text
+from deploy.engine.kept import IDENTIFIERS, Kept
 from deploy.engine.project import Project
 
-IDENTIFIERS = {
-    "AWS::S3::Bucket": "BucketName",
-    "AWS::Logs::LogGroup": "LogGroupName",
-    "AWS::ECR::Repository": "RepositoryName",
-    "AWS::SQS::Queue": "QueueUrl",
-    "AWS::SecretsManager::Secret": "Id",
-    "AWS::KMS::Key": "KeyId",
-}
 KEEP = ("AWSTemplateFormatVersion", "Description", "Parameters", "Conditions", "Mappings")
 
 
@@ -54,101 +51,30 @@ class ImportFailed(Exception):
     """The import change set was refused or did not complete; the message is one line."""
 
 
-@dataclass(frozen=True)
-class Existing:
-    """A resource one of the templates creates that already exists outside any stack."""
-
-    stack: str  # registry key
-    logical_id: str
-    type: str
-    label: str  # what the user knows it by
-    identifier: str  # the value of IDENTIFIERS[type]
-    scheduled_for_deletion: bool = False  # a secret: restored before the import
-
-    def to_import(self) -> dict[str, Any]:
-        return {
-            "ResourceType": self.type,
-            "LogicalResourceId": self.logical_id,
-            "ResourceIdentifier": {IDENTIFIERS[self.type]: self.identifier},
-        }
+Existing = Kept  # what adopt calls a kept resource that a new stack is about to be created over
+IMPORTABLE = frozenset(IDENTIFIERS) - {"AWS::KMS::Alias"}
 
 
 def find_existing(
-    project: Project, aws: Any, keys: Iterable[str], live: Mapping[str, dict[str, Any] | None]
-) -> list[Existing]:
-    """The retained resources of the stacks in `keys` that will be created (not live, or left by
-    a failed create) and already exist."""
-    new = [k for k in keys if live.get(k) is None or live[k]["StackStatus"] in FAILED_CREATE | {"REVIEW_IN_PROGRESS"}]
+    project: Project,
+    aws: Any,
+    keys: Iterable[str],
+    live: Mapping[str, dict[str, Any] | None],
+    found: list[Kept] | None = None,
+) -> list[Kept]:
+    """The kept resources of the stacks in `keys` that will be created (not live, or left by a failed
+    create) and already exist (kept.find; `found`: that lookup done already, by the preflight).
+    A KMS key pending deletion is not one (nothing to adopt: the stack makes a new key), nor a bucket
+    name another account owns (the preflight reports it)."""
+    new = kept.new_stacks(keys, live)
     if not new:
         return []
-    account, region = aws.identity().account, aws.region
-    found: list[Existing] = []
-    keys_by_stack: dict[str, list[dict[str, Any]]] | None = None
-    for r in project.retained(account, region):
-        if r.stack not in new or r.type not in IDENTIFIERS or r.policy == "Snapshot":
-            continue
-        if r.type == "AWS::KMS::Key":
-            if keys_by_stack is None:
-                keys_by_stack = _orphan_keys(aws, project.env)
-            description = (project.template(r.stack)["Resources"][r.logical_id].get("Properties") or {}).get(
-                "Description"
-            )
-            match = [k for k in keys_by_stack.get(r.stack, []) if k["Description"] == description]
-            if match:
-                newest = max(match, key=lambda k: k["CreationDate"])
-                found.append(Existing(r.stack, r.logical_id, r.type, f"KMS key {newest['KeyId']}", newest["KeyId"]))
-            continue
-        if r.name is None:
-            continue
-        hit = _lookup(aws, r.type, r.name)
-        if hit is not None:
-            identifier, pending = hit
-            found.append(Existing(r.stack, r.logical_id, r.type, r.name, identifier, pending))
-    return found
-
-
-def _lookup(aws: Any, rtype: str, name: str) -> tuple[str, bool] | None:
-    """(identifier, scheduled for deletion) of the resource named `name`, None when it does not exist."""
-    from botocore.exceptions import ClientError
-
-    try:
-        if rtype == "AWS::S3::Bucket":
-            aws.client("s3").head_bucket(Bucket=name)
-            return name, False
-        if rtype == "AWS::Logs::LogGroup":
-            groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=name).get("logGroups") or []
-            return (name, False) if any(g["logGroupName"] == name for g in groups) else None
-        if rtype == "AWS::ECR::Repository":
-            aws.client("ecr").describe_repositories(repositoryNames=[name])
-            return name, False
-        if rtype == "AWS::SQS::Queue":
-            return aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"], False
-        if rtype == "AWS::SecretsManager::Secret":
-            secret = aws.client("secretsmanager").describe_secret(SecretId=name)
-            return secret["ARN"], bool(secret.get("DeletedDate"))
-    except ClientError as err:
-        code = error_code(err)
-        if code in ("404", "NoSuchBucket", "ResourceNotFoundException", "RepositoryNotFoundException") or (
-            "NonExistentQueue" in code
-        ):
-            return None
-        raise
-    return None
-
-
-def _orphan_keys(aws: Any, env: str) -> dict[str, list[dict[str, Any]]]:
-    """Enabled customer keys tagged with this environment, by their `Stack` tag."""
-    kms = aws.client("kms")
-    found: dict[str, list[dict[str, Any]]] = {}
-    for page in kms.get_paginator("list_keys").paginate():
-        for entry in page.get("Keys") or []:
-            meta = kms.describe_key(KeyId=entry["KeyId"])["KeyMetadata"]
-            if meta.get("KeyManager") == "AWS" or meta.get("KeyState") != "Enabled":
-                continue
-            tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=entry["KeyId"]).get("Tags") or []}
-            if tags.get("Environment") == env and tags.get("Stack"):
-                found.setdefault(tags["Stack"], []).append(meta)
-    return found
+    found = kept.find(project, aws, new) if found is None else found
+    return [
+        e
+        for e in found
+        if e.stack in new and not e.foreign and not (e.type == "AWS::KMS::Key" and e.scheduled_for_deletion)
+    ]
 
 
 def refusal(found: list[Existing], project: Project) -> str:
@@ -166,18 +92,31 @@ def refusal(found: list[Existing], project: Project) -> str:
 
 
 def restore(aws: Any, found: list[Existing]) -> list[str]:
-    """Secrets scheduled for deletion cannot be imported: restore them first. Returns notes."""
+    """Before the imports: secrets scheduled for deletion cannot be imported, so they are restored;
+    a KMS alias left over outside its stack is deleted (it holds nothing; the stack creates it again
+    for its key, the adopted one or a new one). Returns notes."""
     notes = []
     for e in found:
-        if e.scheduled_for_deletion:
+        if e.type == "AWS::SecretsManager::Secret" and e.scheduled_for_deletion:
             aws.client("secretsmanager").restore_secret(SecretId=e.identifier)
             notes.append(f"secret {e.label} was scheduled for deletion: restored")
+        elif e.type == "AWS::KMS::Alias":
+            try:
+                aws.client("kms").delete_alias(AliasName=e.identifier)
+            except Exception as err:
+                if not kept.is_missing(err):
+                    raise
+            notes.append(
+                f"KMS alias {e.label} was left over (pointing at key {e.target or '?'}): deleted; "
+                f"{e.stack} creates it again for its key"
+            )
     return notes
 
 
 def with_imports(req: Request, template: dict[str, Any], found: list[Existing]) -> Request:
     """`req` with the IMPORT change set that creates its stack from `found` (see the module docstring)."""
     resources = template.get("Resources") or {}
+    found = [e for e in found if e.type in IMPORTABLE]
     logical = {e.logical_id for e in found}
     body = {k: template[k] for k in KEEP if k in template}
     body["Resources"] = {}

@@ -379,14 +379,16 @@ class Deployer:
         overrides: Mapping[str, str] | None = None,
         continue_rollback: bool = False,
         adopt: bool = False,
+        kept: list[Any] | None = None,
     ) -> RunReport:
         """Deploy `keys` (default: every stack). Upstream stacks outside `keys` must exist already:
         their outputs are read from AWS; inside the run, outputs pass from stack to stack.
         Resources the new stacks would create that exist already (kept by a delete) stop the run
-        before anything is written; with `adopt` they are imported into the new stacks (adopt.py)."""
+        before anything is written; with `adopt` they are imported into the new stacks (adopt.py).
+        `kept`: the preflight's lookup of them (kept.find), so a deploy asks AWS once."""
         order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
         self._refuse_if_nested()
-        existing = adopting.find_existing(self.project, self.aws, order, self.live(order))
+        existing = adopting.find_existing(self.project, self.aws, order, self.live(order), kept)
         if existing and not adopt:
             raise DeployError(adopting.refusal(existing, self.project))
         restored = adopting.restore(self.aws, existing)
@@ -421,7 +423,7 @@ class Deployer:
                 request = self._request(key, upstream, (overrides or {}) if keys else None, continue_rollback)
             except DeployError as err:
                 return Result(key, self.project.stack_name(key), Outcome.FAILED, message=str(err))
-            mine = [e for e in existing if e.stack == key]
+            mine = [e for e in existing if e.stack == key and e.type in adopting.IMPORTABLE]
             if mine:
                 request = adopting.with_imports(request, self.project.template(key), mine)
             result = self.ops.deploy(request)

@@ -17,7 +17,7 @@ The checks (one function each, `CHECKS`):
                balancers a first deploy adds (Service Quotas, else the documented defaults)
 - names        names the templates create that already exist outside the stacks (retained buckets,
                secrets, also those scheduled for deletion, log groups, the ECR repository, queues,
-               KMS aliases)
+               KMS aliases): kept.py's lookup, handed on to the deploy (Report.kept)
 - image        the image tag compute will run exists in ECR whenever a service will run tasks
 
 An API the local emulator does not implement is reported as "not checked here", never as a pass
@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from deploy.engine import kept
 from hana_templates.config import FARGATE_SIZES
 
 PLACEHOLDER_ZONE = "Z0000000000EXAMPLE"  # prod's hosted zone as shipped (config.py)
@@ -64,6 +65,7 @@ class Report:
     failed: list[Item] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)  # what the endpoint cannot answer (the emulator)
+    kept: list[kept.Kept] | None = None  # the kept resources found (check_names), for the deploy
     seconds: float = 0.0
 
     @property
@@ -91,6 +93,8 @@ class Context:
     local: bool
     overrides: Mapping[str, str]
     live: dict[str, dict[str, Any] | None]
+    adopt: bool = False
+    kept: list[kept.Kept] | None = None  # set by check_names: the one lookup of kept resources
 
     @property
     def cfg(self) -> Any:
@@ -441,93 +445,50 @@ def check_quotas(ctx: Context) -> list[Item]:
 
 # --- names that already exist ---------------------------------------------------------------------
 
-_NAMED = {
-    "AWS::S3::Bucket": "BucketName",
-    "AWS::SecretsManager::Secret": "Name",
-    "AWS::Logs::LogGroup": "LogGroupName",
-    "AWS::ECR::Repository": "RepositoryName",
-    "AWS::SQS::Queue": "QueueName",
-    "AWS::KMS::Alias": "AliasName",
-}
 
-
-def _name(value: Any, account: str, region: str) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
-        text = value["Fn::Sub"].replace("${AWS::AccountId}", account).replace("${AWS::Region}", region)
-        return None if "${" in text else text
-    return None
-
-
-def _exists(ctx: Context, rtype: str, name: str, aliases: set[str]) -> tuple[bool, str]:
-    """(exists, how to get it out of the way). Every type but the alias can be adopted with its
-    data (deploy/engine/adopt.py: `all --adopt`); deleting it is the other way out."""
+def _way_out(ctx: Context, k: kept.Kept) -> str:
+    """How to get a kept resource out of the way. Every type but the alias can be adopted with its
+    data (deploy/engine/adopt.py: `all --adopt`); deleting it (or `delete --purge`) is the other way."""
     adopt = f"keep it and its data: `{ctx.command()} all --adopt`"
-    try:
-        if rtype == "AWS::S3::Bucket":
-            ctx.client("s3").head_bucket(Bucket=name)
-            return True, f"{adopt}; or empty and delete it (`aws s3 rb s3://{name} --force`)"
-        if rtype == "AWS::SecretsManager::Secret":
-            secret = ctx.client("secretsmanager").describe_secret(SecretId=name)
-            if secret.get("DeletedDate"):
-                return True, (
-                    f"it is scheduled for deletion: {adopt} (restores it first); or "
-                    f"`aws secretsmanager delete-secret --secret-id {name} --force-delete-without-recovery`"
-                )
-            return True, f"{adopt}; or `aws secretsmanager delete-secret --secret-id {name}` (after saving its value)"
-        if rtype == "AWS::Logs::LogGroup":
-            groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-            return any(
-                g["logGroupName"] == name for g in groups
-            ), f"{adopt}; or `aws logs delete-log-group --log-group-name {name}`"
-        if rtype == "AWS::ECR::Repository":
-            ctx.client("ecr").describe_repositories(repositoryNames=[name])
-            return True, f"{adopt}; or `aws ecr delete-repository --repository-name {name} --force`"
-        if rtype == "AWS::SQS::Queue":
-            url = ctx.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-            return True, f"{adopt}; or `aws sqs delete-queue --queue-url {url}`"
-        if rtype == "AWS::KMS::Alias":
-            return name in aliases, f"`aws kms delete-alias --alias-name {name}` (the key stays)"
-    except Exception as err:
-        code = _code(err)
-        if code in ("404", "NoSuchBucket", "ResourceNotFoundException", "RepositoryNotFoundException"):
-            return False, ""
-        if code in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
-            return False, ""
-        if code == "403" and rtype == "AWS::S3::Bucket":
-            return True, "the name belongs to a bucket of another account: bucket names are global"
-        raise
-    return False, ""
+    name = k.label
+    if k.type == "AWS::S3::Bucket":
+        if k.foreign:
+            return "the name belongs to a bucket of another account: bucket names are global"
+        return f"{adopt}; or empty and delete it (`aws s3 rb s3://{name} --force`)"
+    if k.type == "AWS::SecretsManager::Secret":
+        if k.scheduled_for_deletion:
+            return (
+                f"it is scheduled for deletion: {adopt} (restores it first); or "
+                f"`aws secretsmanager delete-secret --secret-id {name} --force-delete-without-recovery`"
+            )
+        return f"{adopt}; or `aws secretsmanager delete-secret --secret-id {name}` (after saving its value)"
+    if k.type == "AWS::Logs::LogGroup":
+        return f"{adopt}; or `aws logs delete-log-group --log-group-name {name}`"
+    if k.type == "AWS::ECR::Repository":
+        return f"{adopt}; or `aws ecr delete-repository --repository-name {name} --force`"
+    if k.type == "AWS::SQS::Queue":
+        return f"{adopt}; or `aws sqs delete-queue --queue-url {k.identifier}`"
+    return (
+        f"`{ctx.command()} all --adopt` deletes it first; or `aws kms delete-alias --alias-name {name}` (the key stays)"
+    )
 
 
 def check_names(ctx: Context) -> list[Item]:
     """Names the stacks to create would take, already taken outside them (a retained resource of a
-    deleted environment, a hand-made one): CloudFormation fails "already exists" mid-deploy."""
-    account, region = ctx.aws.identity().account, ctx.aws.region
-    wanted = []
-    for rtype, prop in _NAMED.items():
-        for key, _logical, p in ctx.resources(rtype, only_new=True):
-            name = _name(p.get(prop), account, region)
-            if name:
-                wanted.append((key, rtype, name))
-    if not wanted:
-        return []
-    aliases: set[str] = set()
-    if any(t == "AWS::KMS::Alias" for _, t, _ in wanted):
-        pages = ctx.client("kms").get_paginator("list_aliases").paginate()
-        aliases = {a["AliasName"] for page in pages for a in page["Aliases"]}
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        found = list(pool.map(lambda w: (w, _exists(ctx, w[1], w[2], aliases)), wanted))
+    deleted environment, a hand-made one): CloudFormation fails "already exists" mid-deploy. The
+    lookup (kept.find) is kept in `ctx.kept` for the deploy, which then does not ask again; with
+    `--adopt`, only what adopt cannot take is an item (a bucket name another account owns)."""
+    found = kept.find(ctx.project, ctx.aws, kept.new_stacks(ctx.keys, ctx.live))
+    ctx.kept = found
     return [
         Item(
             "names",
-            f"{rtype.split('::', 1)[1]} {name} already exists outside stack {ctx.project.stack_name(key)}",
+            f"{k.type.split('::', 1)[1]} {k.label} already exists outside stack {ctx.project.stack_name(k.stack)}",
             "CloudFormation would fail the create with 'already exists' and roll the stack back",
-            way_out,
+            _way_out(ctx, k),
         )
-        for (key, rtype, name), (exists, way_out) in found
-        if exists
+        for k in found
+        if k.type != "AWS::KMS::Key" and (not ctx.adopt or k.foreign)
     ]
 
 
@@ -623,10 +584,8 @@ def run(
         live = dict(zip(keys, pool.map(lambda k: _describe(cfn, project.stack_name(k)), keys), strict=True))
         if nested and _describe(cfn, project.stack_name("main")) is not None:
             live = {k: live[k] or {"StackStatus": "NESTED"} for k in keys}
-        ctx = Context(project, aws, keys, local, dict(overrides or {}), live)
+        ctx = Context(project, aws, keys, local, dict(overrides or {}), live, adopt)
         chosen = dict(checks if checks is not None else CHECKS)
-        if adopt:  # `all --adopt` imports the names that already exist (deploy/engine/adopt.py)
-            chosen.pop("names", None)
         futures = {name: pool.submit(fn, ctx) for name, fn in chosen.items()}
         report = Report()
         for name, future in futures.items():
@@ -634,6 +593,7 @@ def run(
                 report.failed += future.result()
             except Unchecked as api:
                 report.unchecked.append(f"{name} ({api} is not implemented by this endpoint)")
+        report.kept = ctx.kept
     if not local and project.cfg.account_id is None and not report.failed:
         ident = aws.identity()
         report.notes.append(

@@ -224,10 +224,12 @@ def test_names_taken_outside_the_stacks_are_listed_with_a_way_out():
     class Secrets:  # answers by name: the checks run in parallel, so no call order
         def describe_secret(self, SecretId: str) -> dict:  # noqa: N803 - boto3's keyword
             if SecretId == taken:
-                return {"Name": taken, "DeletedDate": datetime(2026, 1, 1, tzinfo=UTC)}
+                return {"Name": taken, "ARN": f"arn:{taken}", "DeletedDate": datetime(2026, 1, 1, tzinfo=UTC)}
             raise client_error("ResourceNotFoundException", "no such secret", "DescribeSecret")
 
     aws.clients["secretsmanager"] = Secrets()
+    # the one lookup (kept.py) also finds the stack's KMS key for the deploy: none kept here
+    aws.stub("kms").add_response("list_keys", {"Keys": []})
     aws.stub("kms").add_response("list_aliases", {"Aliases": [{"AliasName": "alias/other"}]})
     items = preflight.check_names(ctx("dev", aws, ["secrets"]))
     assert [i.what for i in items] == [f"SecretsManager::Secret {taken} already exists outside stack hana-dev-secrets"]
