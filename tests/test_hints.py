@@ -48,9 +48,25 @@ def _messages() -> list[pytest.param]:
             pytest.param(deployer._interrupted_message("deploy", flying), id=f"interrupted [{prefix}]"),
             pytest.param(deployer._lost_message("cannot reach x", "stack app", flying), id=f"lost [{prefix}]"),
         ]
+    found += _cascade_hints()
     found.append(
         pytest.param(unreachable_text(EndpointConnectionError(endpoint_url="http://127.0.0.1:4566/")), id="unreachable")
     )
+    return found
+
+
+def _cascade_hints() -> list[pytest.param]:
+    """`stack network` whose outputs changed names its stale dependants (deploy/engine/cascade.py)."""
+    from deploy.engine import cascade
+    from deploy.engine.project import Project
+
+    found = []
+    for mode in ("", "--local"):
+        project = Project.default("dev")
+        project.mode = mode
+        stale = cascade.stale(project, "network", ["VpcId"])
+        text = cascade.hint(project, "network", ["VpcId"], stale)
+        found.append(pytest.param(text, id=f"cascade [{mode or 'aws'}]"))
     return found
 
 

@@ -52,15 +52,16 @@ def _preflight(
     overrides: Any = None,
     nested: bool = False,
     adopt: bool = False,
-) -> None:
+) -> list[Any] | None:
     """The read-only preflight before anything is written (before the deploy lock, too): a failed
-    item stops the command with its checklist on stderr, exit 2."""
+    item stops the command with its checklist on stderr, exit 2. Returns the kept resources it
+    found (kept.find), for the deploy, which then does not look them up again; None when skipped."""
     from deploy.engine import preflight
     from deploy.errors import BadInput
 
     if skip:
         click.echo("preflight skipped (--skip-preflight)", err=True)
-        return
+        return None
     report = preflight.run(project, app.aws(), keys, overrides=overrides, nested=nested, adopt=adopt)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
@@ -72,6 +73,7 @@ def _preflight(
             f"preflight found {len(report.failed)} problem{'s' if len(report.failed) != 1 else ''} (listed above); "
             "nothing was changed"
         )
+    return report.kept
 
 
 _continue_rollback = click.option(
@@ -104,9 +106,9 @@ def deploy_all(
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
-    _preflight(app, project, skip_preflight, adopt=adopt)
+    kept = _preflight(app, project, skip_preflight, adopt=adopt)
     with app.locked(wait_lock):
-        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt)
+        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt, kept=kept)
     _finish(report, project)
 
 
@@ -120,14 +122,30 @@ def deploy_all(
     metavar="NAME=VALUE",
     help="Set a deploy-time parameter (e.g. ImageTag=abc123); others keep their live value.",
 )
+@click.option(
+    "--cascade",
+    is_flag=True,
+    help="When its outputs change, redeploy the stacks that read them (dependency order).",
+)
 @_continue_rollback
 @_skip_preflight
 @wait_for_lock
 @pass_app
 def deploy_stack(
-    app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool, skip_preflight: bool, wait_lock: bool
+    app: App,
+    name: str,
+    parameters: tuple[str, ...],
+    cascade: bool,
+    continue_rollback: bool,
+    skip_preflight: bool,
+    wait_lock: bool,
 ) -> None:
-    """Deploy one stack (its upstream stacks must exist: their outputs become its parameters)."""
+    """Deploy one stack (its upstream stacks must exist: their outputs become its parameters).
+
+    When its outputs change, the stacks that read them are stale: they are named with the commands
+    to run, or with --cascade redeployed after it, in dependency order."""
+    from deploy.engine import cascade as cascading
+    from deploy.engine.cfn import outputs_of
     from deploy.engine.plan import parse_overrides
 
     project = app.project()
@@ -135,9 +153,23 @@ def deploy_stack(
     overrides = parse_overrides(parameters, project, key)
     project.check([key])
     deployer = app.deployer()
-    _preflight(app, project, skip_preflight, [key], overrides)
+    kept = _preflight(app, project, skip_preflight, [key], overrides)
     with app.locked(wait_lock):
-        report = deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback)
+        live = deployer.live([key])[key]
+        before = outputs_of(live) if live is not None else None
+        report = deployer.deploy([key], overrides=overrides, continue_rollback=continue_rollback, kept=kept)
+        result = report.results.get(key)
+        changed = cascading.changed(before, result.outputs) if report.ok and result is not None else []
+        stale = cascading.stale(project, key, changed)
+        if stale and cascade:
+            _finish(report, project)
+            click.echo(
+                f"outputs of {project.stack_name(key)} changed ({', '.join(changed)}): redeploying {', '.join(stale)}",
+                err=True,
+            )
+            report = deployer.deploy(stale)
+    if stale and not cascade:
+        click.echo(f"note: {cascading.hint(project, key, changed, stale)}", err=True)
     _finish(report, project)
 
 
@@ -263,6 +295,31 @@ def outputs(app: App, name: str | None, as_json: bool) -> None:
     metavar="LOGICAL_ID",
     help="Keep this resource of a DELETE_FAILED stack (DeleteStack RetainResources); repeatable.",
 )
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="Also remove what a delete keeps (buckets, repository, secrets, log groups, queues, KMS keys), "
+    "after listing what each holds.",
+)
+@click.option(
+    "--force-delete-secrets",
+    is_flag=True,
+    help="With --purge: delete secrets without the recovery window (ForceDeleteWithoutRecovery).",
+)
+@click.option("--delete-snapshots", is_flag=True, help="With --purge: delete the RDS/ElastiCache snapshots too.")
+@click.option(
+    "--key-window",
+    type=click.IntRange(7, 30),
+    default=None,
+    metavar="DAYS",
+    help="With --purge: days before the KMS keys are deleted (7-30; default 30).",
+)
+@click.option(
+    "--confirm-purge",
+    metavar="ENV",
+    default=None,
+    help="With --purge --yes on a protected environment: its name, typed back (the prompt's answer).",
+)
 @_concurrency
 @wait_for_lock
 @pass_app
@@ -272,6 +329,11 @@ def delete(
     confirm_prod: bool,
     lift_protection: bool,
     retain: tuple[str, ...],
+    purge: bool,
+    force_delete_secrets: bool,
+    delete_snapshots: bool,
+    key_window: int | None,
+    confirm_purge: str | None,
     concurrency: int,
     wait_lock: bool,
 ) -> None:
@@ -280,13 +342,21 @@ def delete(
 
     Before anything is deleted, the live resources are checked for what AWS would refuse to delete
     (RDS and ALB deletion protection): the delete stops there, naming each one, unless
-    --lift-protection turns them off first through the stacks themselves."""
+    --lift-protection turns them off first through the stacks themselves.
+
+    With --purge, what the delete keeps is listed with what it holds and removed too (secrets with
+    their recovery window, KMS keys scheduled for deletion, final snapshots kept unless
+    --delete-snapshots); running it again finishes an interrupted purge."""
+    from deploy.engine import purge as purging
     from deploy.engine import teardown
     from deploy.errors import BadInput, DeployError
     from deploy.ui import views
 
     project = app.project()
     protected = project.cfg.termination_protection
+    _check_purge_options(
+        project, purge, force_delete_secrets, delete_snapshots, key_window, confirm_purge, yes, app.interactive()
+    )
     if confirm_prod and not protected:
         raise BadInput(f"--confirm-prod is only for a protected environment (prod); {project.env} is not one")
     if protected and not confirm_prod:
@@ -299,16 +369,28 @@ def delete(
     order = list(reversed(project.order()))
     live = deployer.live(order)
     present = [k for k in order if live[k] is not None]
+    aws = app.aws()
+    window = key_window or purging.DEFAULT_KEY_WINDOW
+    options = {"force_secrets": force_delete_secrets, "delete_snapshots": delete_snapshots, "key_window": window}
     if not present and not nested:
-        click.echo(f"nothing to delete: no stack of {project.env} exists")
+        if not purge:
+            click.echo(f"nothing to delete: no stack of {project.env} exists")
+            return
+        _purge_only(app, project, options, yes and (not protected or confirm_purge == project.env), wait_lock)
         return
-    ident = app.aws().identity()
+    ident = aws.identity()
     names = ([project.stack_name("main")] if nested else []) + [project.stack_name(k) for k in present]
-    retained = [r for r in project.retained(ident.account, app.aws().region) if r.stack in present or nested]
-    click.echo(f"About to delete environment {project.env} in account {ident.account} ({app.aws().region}):")
+    retained = [r for r in project.retained(ident.account, aws.region) if r.stack in present or nested]
+    click.echo(f"About to delete environment {project.env} in account {ident.account} ({aws.region}):")
     click.echo(f"  {len(names)} stack{'s' if len(names) != 1 else ''}, in this order: {', '.join(names)}")
-    click.echo(views.retained_text(retained, project.env))
-    found = teardown.blockers(app.aws(), {k: project.stack_name(k) for k in present}, retain=retain)
+    survey = None
+    if purge:
+        survey = purging.survey(project, aws, live=True)
+        click.echo("  then removed (--purge), with what each holds:")
+        click.echo(purging.listing(survey, **options))
+    else:
+        click.echo(views.retained_text(retained, project.env))
+    found = teardown.blockers(aws, {k: project.stack_name(k) for k in present}, retain=retain)
     if found and not lift_protection:
         for blocker in found:
             click.echo(f"  blocks the delete: {blocker.line()}", err=True)
@@ -319,15 +401,102 @@ def delete(
         )
     if found:
         click.echo(f"  first, by stack updates: {'; '.join(b.line() + ' off' for b in found)}")
-    if not yes:
-        typed = click.prompt(f"Type the environment name ({project.env}) to delete it", default="", show_default=False)
+    if not yes or (purge and protected and confirm_purge != project.env):
+        what = "delete it and remove everything listed" if purge else "delete it"
+        typed = click.prompt(f"Type the environment name ({project.env}) to {what}", default="", show_default=False)
         if typed.strip() != project.env:
             raise DeployError("not confirmed: nothing was deleted")
     with app.locked(wait_lock):
         for note in teardown.lift(deployer, found):
             click.echo(note, err=True)
         report = deployer.delete(allow_protected=confirm_prod, retain=retain)
+        if purge and report.ok:
+            click.echo(views.summary(report, project.env))
+            _purge(app, project, options)
+            return
     _finish(report, project)
+
+
+def _check_purge_options(
+    project: Any,
+    purge: bool,
+    force_secrets: bool,
+    delete_snapshots: bool,
+    key_window: int | None,
+    confirm_purge: str | None,
+    yes: bool,
+    interactive: bool,
+) -> None:
+    """Bad input before anything is read or changed: the purge options only with --purge, and the
+    name typed back must be this environment's."""
+    from deploy.errors import BadInput
+
+    extra = [
+        flag
+        for flag, on in (
+            ("--force-delete-secrets", force_secrets),
+            ("--delete-snapshots", delete_snapshots),
+            ("--key-window", key_window is not None),
+            ("--confirm-purge", confirm_purge is not None),
+        )
+        if on
+    ]
+    if extra and not purge:
+        raise BadInput(f"{', '.join(extra)} only go with --purge; add --purge, or leave them out to keep the data")
+    if confirm_purge is not None and confirm_purge != project.env:
+        raise BadInput(
+            f"--confirm-purge {confirm_purge!r} is not this environment's name; to purge {project.env}, "
+            f"pass --confirm-purge {project.env}"
+        )
+    if purge and yes and project.cfg.termination_protection and confirm_purge is None and not interactive:
+        raise BadInput(
+            f"--yes alone does not purge {project.env} (a protected environment); nothing was changed: "
+            f"type its name in a terminal, or pass --confirm-purge {project.env}"
+        )
+
+
+def _purge_only(app: App, project: Any, options: dict[str, Any], confirmed: bool, wait_lock: bool) -> None:
+    """`delete --purge` when no stack is left (after a plain delete, or a purge that stopped): list, ask, remove."""
+    from deploy.engine import purge as purging
+    from deploy.errors import BadInput, DeployError
+
+    aws = app.aws()
+    survey = purging.survey(project, aws)
+    if not survey.todo(**options):
+        rest = survey.settled()
+        click.echo(
+            f"nothing to delete or purge: no stack of {project.env} exists and nothing of it is left to remove"
+            + (f" ({rest})" if rest else "")
+        )
+        return
+    ident = aws.identity()
+    click.echo(f"No stack of {project.env} exists; kept in account {ident.account} ({aws.region}), to be removed:")
+    click.echo(purging.listing(survey, **options))
+    if not confirmed:
+        if not app.interactive():
+            raise BadInput(
+                f"purging {project.env} needs its name typed back: run it in a terminal, or pass "
+                f"--confirm-purge {project.env}"
+            )
+        typed = click.prompt(
+            f"Type the environment name ({project.env}) to remove everything listed", default="", show_default=False
+        )
+        if typed.strip() != project.env:
+            raise DeployError("not confirmed: nothing was removed")
+    with app.locked(wait_lock):
+        _purge(app, project, options)
+
+
+def _purge(app: App, project: Any, options: dict[str, Any]) -> None:
+    """Survey again (the delete just left the final snapshots) and remove; one line per resource."""
+    from deploy.engine import purge as purging
+
+    aws = app.aws()
+    survey = purging.survey(project, aws)
+    lines = purging.remove(aws, survey, note=lambda line: click.echo(f"  {line}"), **options)
+    left = [k for k in survey.kept if k.foreign]
+    tail = f"; left alone: {', '.join(k.label for k in left)} (another account's)" if left else ""
+    click.echo(f"purge {project.env}: {len(lines)} removed{tail}")
 
 
 @click.command("main", short_help="The nested deployment (hana-<env> from main.yaml).")

@@ -265,7 +265,7 @@ def _repository(aws: Any, k: Kept) -> str:
 
 def _secret(aws: Any, k: Kept) -> str:
     sm = aws.client("secretsmanager")
-    versions = sm.list_secret_versions_ids(SecretId=k.identifier).get("Versions") or []
+    versions = sm.list_secret_version_ids(SecretId=k.identifier).get("Versions") or []
     current = any("AWSCURRENT" in (v.get("VersionStages") or []) for v in versions)
     text = "a value is set" if current else "no value set"
     if k.scheduled_for_deletion:
