@@ -58,8 +58,12 @@ def _put_data(server: Any, env: str) -> tuple[str, str, str]:
     bucket = f"hana-{env}-media-{emulator.ACCOUNT_ID}-{emulator.REGION}"
     secret = f"hana/{env}/anthropic-api-key"
     repository = f"hana-{env}/api"
-    # straight into the emulator's S3 (as in test_recreate_e2e): two versions of one object
-    s3_store().put_object(bucket, "user/1.png", b"picture")
+    s3_store().put_object(bucket, "user/1.png", b"picture")  # straight into the emulator's S3, as test_recreate_e2e
+    s3 = server.client("s3")  # and through the API: two versions of an object, then a delete marker on top
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    s3.put_object(Bucket=bucket, Key="user/2.png", Body=b"v1")
+    s3.put_object(Bucket=bucket, Key="user/2.png", Body=b"v2")
+    s3.delete_object(Bucket=bucket, Key="user/2.png")
     server.client("secretsmanager").put_secret_value(SecretId=secret, SecretString="sk-kept")
     manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "layers": []}
     server.client("ecr").put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag="v1")
@@ -107,7 +111,7 @@ def test_deploy_delete_adopt_purge_and_recreate_from_nothing(env, run, emulator_
     purged = run(*purge)
     assert purged.code == 0, purged.stdout + purged.stderr
     # the listing, before anything was deleted: what each holds (never a secret's value)
-    assert f"bucket {bucket}: 1 object, 7 B" in purged.stdout
+    assert f"bucket {bucket}: 1 object, 11 B (with 2 older versions and 1 delete marker)" in purged.stdout
     assert f"ECR repository {repository}: 1 image" in purged.stdout
     assert f"secret {secret}: a value is set" in purged.stdout and "sk-kept" not in purged.stdout
     assert "the final snapshot of RDS" in purged.stdout and "kept (--delete-snapshots deletes it)" in purged.stdout
