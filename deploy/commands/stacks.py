@@ -497,6 +497,12 @@ def _purge(app: App, project: Any, options: dict[str, Any]) -> None:
     left = [k for k in survey.kept if k.foreign]
     tail = f"; left alone: {', '.join(k.label for k in left)} (another account's)" if left else ""
     click.echo(f"purge {project.env}: {len(lines)} removed{tail}")
+    if any(k.type == "AWS::SQS::Queue" for k in survey.kept):
+        # SQS DeleteQueue: "you must wait at least 60 seconds before creating a queue with the same name"
+        click.echo(
+            "note: AWS refuses a queue of the same name for 60 s after its delete: wait that long before "
+            f"`{project.command()} all`"
+        )
 
 
 @click.command("main", short_help="The nested deployment (hana-<env> from main.yaml).")

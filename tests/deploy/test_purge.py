@@ -94,3 +94,33 @@ def test_the_listing_says_what_each_holds_and_what_happens_to_it():
     assert "  secret hana/dev/jwt: a value is set -> deleted with a 30-day recovery window" in text
     assert "KMS key k-1: ? -> deletion scheduled in 7 days" in text
     assert "rds snapshot final-1 of hana-dev-postgres: kept (--delete-snapshots deletes it)" in text
+
+
+# --- through the command, on the emulator with the small test stacks (a retained queue and log group) ---
+
+
+def test_purge_asks_for_the_name_and_a_wrong_answer_changes_nothing(moto, tmp_path):
+    from deploy.commands import App
+    from tests.deploy import templates as T
+    from tests.deploy.conftest import moto_aws, write_project
+    from tests.deploy.test_cli import invoke
+
+    project = write_project(tmp_path, T.STACKS)
+    aws = moto_aws(moto)
+
+    def app() -> App:
+        return App(project_factory=lambda env: project, aws_factory=lambda s, r: aws, interactive=lambda: True)
+
+    assert invoke(["all"], app()).exit_code == 0
+    queues = aws.client("sqs").list_queues()["QueueUrls"]
+    wrong = invoke(["delete", "--purge"], app(), input="prod\n")
+    assert wrong.exit_code == 1 and "not confirmed: nothing was deleted" in wrong.stderr
+    assert "queue " in wrong.stdout and "about 0 messages -> deleted" in wrong.stdout  # listed before asking
+    assert aws.client("sqs").list_queues()["QueueUrls"] == queues
+    assert len(aws.client("cloudformation").describe_stacks()["Stacks"]) == 4
+
+    done = invoke(["delete", "--purge"], app(), input="dev\n")
+    assert done.exit_code == 0, done.output
+    assert aws.client("cloudformation").describe_stacks()["Stacks"] == []
+    assert not aws.client("sqs").list_queues().get("QueueUrls")
+    assert "/test/hana-dev-app" not in str(aws.client("logs").describe_log_groups()["logGroups"])

@@ -116,6 +116,7 @@ def test_deploy_delete_adopt_purge_and_recreate_from_nothing(env, run, emulator_
     assert f"secret {secret}: a value is set" in purged.stdout and "sk-kept" not in purged.stdout
     assert "the final snapshot of RDS" in purged.stdout and "kept (--delete-snapshots deletes it)" in purged.stdout
     assert f"purge {env}:" in purged.stdout
+    assert f"wait that long before `python -m deploy --env {env} --local all`" in purged.stdout  # SQS's 60 s
     assert _stacks(emulator_server) == {}
     assert _left(emulator_server, env) == dict.fromkeys(
         ("buckets", "secrets", "repositories", "log groups", "queues", "aliases"), []
