@@ -240,6 +240,21 @@ def test_plan_json_and_detailed_exitcode(on_moto, project):
     assert without.exit_code == 0  # without the flag a plan with changes is a success
 
 
+STATUS_KEYS = {"env", "region", "stacks", "endpoints", "internal", "console", "services", "services_note"}
+STATUS_STACK_KEYS = {"key", "name", "status", "updated", "protected"}
+
+
+def test_status_json_keys(on_moto):
+    assert invoke(["all"], on_moto).exit_code == 0
+    result = invoke(["status", "--json"], fresh(on_moto))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)  # nothing but the JSON on stdout
+    assert set(document) == STATUS_KEYS
+    assert [set(s) for s in document["stacks"]] == [STATUS_STACK_KEYS] * 4
+    assert {s["key"]: s["status"] for s in document["stacks"]}["app"] == "CREATE_COMPLETE"
+    assert document["services"] == [] and document["services_note"]  # no ECS cluster in the test stacks
+
+
 def test_plan_detailed_exitcode_is_1_on_an_error(project):
     def refuse(settings, region):
         from deploy.errors import DeployError
@@ -367,3 +382,69 @@ def test_sigterm_is_handled_before_the_banner_says_it_listens():
     local.serve(port=0, echo=echo, stop=stop)
     assert handlers and handlers[0] not in (signal.SIG_DFL, signal.SIG_IGN, None, before)
     assert signal.getsignal(signal.SIGTERM) == before  # restored
+
+
+# --- a hand-edited template ---------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=repo, check=True, capture_output=True
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_hand_edited_template_is_told_apart_from_changed_stack_code(tmp_path, monkeypatch):
+    from deploy.engine import project as project_module
+    from hana_templates import config, render
+
+    monkeypatch.setattr(render, "render_environment", lambda cfg: {"app.yaml": "generated\n"})
+    out = tmp_path / "out"
+    (out / "dev").mkdir(parents=True)
+    template = out / "dev" / "app.yaml"
+    template.write_text("generated\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "generated")
+    cfg = config.get("dev")
+    assert project_module._generator_problems(cfg, out) == []
+
+    template.write_text("generated\n# a hand edit\n")  # committed == generated != file: known to be an edit
+    assert project_module._generator_problems(cfg, out) == ["app.yaml edited by hand"]
+
+    _git(tmp_path, "commit", "-qam", "the edit, committed")  # file == committed != generated: not known
+    assert project_module._generator_problems(cfg, out) == ["app.yaml stale"]
+
+    template.unlink()
+    assert project_module._generator_problems(cfg, out) == ["app.yaml missing"]
+
+
+@pytest.mark.parametrize(
+    ("problems", "says"),
+    [
+        (
+            ["app.yaml edited by hand"],
+            "app.yaml differs from what hana_templates/ generates and from the committed file, so it was edited "
+            "outside generate.py; make the change in hana_templates/ (a hand edit is overwritten), then run "
+            "`make templates`",
+        ),
+        (
+            ["app.yaml stale"],
+            "the templates differ from what hana_templates/ generates (the stack code changed since they were "
+            "generated, or a template was edited by hand",
+        ),
+    ],
+)
+def test_the_out_of_date_message_says_what_is_known(tmp_path, problems, says):
+    project = write_project(tmp_path, T.STACKS)
+    project.freshness = lambda: problems
+
+    def no_aws(settings, region):
+        raise AssertionError("bad input must not reach AWS")
+
+    result = invoke(["all"], App(project_factory=lambda env: project, aws_factory=no_aws, interactive=lambda: False))
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert f"is out of date ({problems[0]}): " in line and says in line
+    assert "the stack code changed since the templates were generated;" not in line
+    assert line.endswith("run `make templates`")
