@@ -305,7 +305,13 @@ def global_options_help(
 
 
 def _show_global_options(cmd: click.Command, group: click.Command) -> None:
-    """Add the "Global options" section after `cmd`'s own help (and its subcommands', for a group)."""
+    """Add the "Global options" section after `cmd`'s own help (and its subcommands', for a group);
+    once, however often the command is added."""
+    for sub in getattr(cmd, "commands", {}).values():
+        _show_global_options(sub, group)
+    if getattr(cmd, "_shows_global_options", False):
+        return
+    cmd._shows_global_options = True  # type: ignore[attr-defined]
     original = cmd.format_epilog
 
     def format_epilog(ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -317,8 +323,6 @@ def _show_global_options(cmd: click.Command, group: click.Command) -> None:
                 formatter.write_dl(rows)
 
     cmd.format_epilog = format_epilog  # type: ignore[method-assign]
-    for sub in getattr(cmd, "commands", {}).values():
-        _show_global_options(sub, group)
 
 
 def package_version() -> str:

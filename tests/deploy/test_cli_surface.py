@@ -156,11 +156,14 @@ def test_every_help_has_examples_and_each_parses(path):
     assert shown, f"{' '.join(path)}: an empty Examples block"
     for example in shown:
         words = shlex.split(example.removeprefix("python -m deploy"))
-        assert parse(words)[: len(path)] == list(path) or words[0] in ("local",), example
+        assert parse(words)[: len(path)] == list(path), example
 
 
 def test_the_group_help_has_examples_too():
-    assert examples(help_of(()))
+    shown = examples(help_of(()))
+    assert shown
+    for example in shown:
+        assert parse(shlex.split(example.removeprefix("python -m deploy")))[0] in cli.commands, example
 
 
 def test_the_example_collector_sees_a_broken_example():
@@ -185,6 +188,11 @@ def test_every_help_shows_the_global_options_of_the_group(path):
             assert re.search(rf"^\s+{re.escape(option)}\b", section, re.MULTILINE), f"{option} missing"
     if "--env" in own:  # `cost --env` is cost's own: the section does not claim it is the group's
         assert not re.search(r"^\s+--env\b", section, re.MULTILINE)
+
+
+def test_the_global_options_section_appears_once_even_if_a_command_is_added_again():
+    cli.add_command(cli.commands["status"])
+    assert help_of(("status",)).count("Global options") == 1
 
 
 # --- plan --json and --detailed-exitcode, lock status --json ----------------------------------
@@ -238,6 +246,12 @@ def test_plan_json_and_detailed_exitcode(on_moto, project):
     assert "net: " in changed.stdout
     without = invoke(["plan"], fresh(on_moto))
     assert without.exit_code == 0  # without the flag a plan with changes is a success
+
+    on_moto.aws().client("cloudformation").delete_stack(StackName="hana-dev-app")  # edge's upstream gone
+    blocked = invoke(["plan", "--detailed-exitcode"], fresh(on_moto))
+    assert blocked.exit_code == 1, blocked.output
+    assert "hana-dev-edge: cannot plan: app is not deployed" in blocked.stdout
+    assert blocked.stderr.strip().splitlines()[-1] == "error: plan dev: edge cannot be planned (listed above)"
 
 
 STATUS_KEYS = {"env", "region", "stacks", "endpoints", "internal", "console", "services", "services_note"}
