@@ -4,6 +4,8 @@ One module per command group, each exporting `COMMANDS`; this package adds them 
 (`group.cli`), so no command module imports another and nothing imports this package back:
 
     group.py        the root group: global options, App (per-invocation state), the error boundary
+    surface.py      shared by all: spec names answered with ours, the Global options of every help,
+                    --version, the services as a click type
     stacks.py       all, stack, plan, status, outputs, delete, main   (over deploy.engine)
     operations.py   push, scale, restart, logs, secrets, exec, health   (over deploy.ops, deploy.aws)
     login.py        login: the SSO sign-in, creating the profile if missing   (over deploy.aws.login)

@@ -18,7 +18,8 @@ from typing import Any
 
 import click
 
-from deploy.commands.group import App, ServiceChoice, pass_app, wait_for_lock
+from deploy.commands.group import App, pass_app, wait_for_lock
+from deploy.commands.surface import ServiceChoice
 
 SERVICES = ("api", "ws", "workers")  # ecs.SERVICES, repeated here so `--help` imports nothing heavy
 
