@@ -134,3 +134,17 @@ def test_the_live_display_prints_events_above_the_block_only_when_verbose():
         live.event("network", FAILED)
         live.close()
         assert sum("The CIDR is invalid" in line for line in screen(out.getvalue())) == expected
+
+
+def test_the_live_block_is_the_list_only_when_the_summary_goes_to_the_same_terminal(monkeypatch):
+    from deploy.ui.progress import make_reporter
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("TERM", "xterm")
+    assert make_reporter(Tty(), summary=Tty()).lists_stacks
+    assert not make_reporter(Tty(), summary=io.StringIO()).lists_stacks  # `all > log.txt`: the file gets it all
+    assert make_reporter(Tty(), verbose=True, summary=Tty()).verbose
+    assert make_reporter(io.StringIO(), verbose=True).verbose
