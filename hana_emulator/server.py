@@ -130,15 +130,15 @@ def start(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True) -> Emul
     if host not in LOOPBACK:
         raise EmulatorError(f"the emulator listens on loopback only (127.0.0.1, localhost, ::1), not {host!r}")
     t0 = time.perf_counter()
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from . import cfn_extensions
+    from . import cfn_extensions, unsupported
 
     cfn_extensions.apply()
     logging.getLogger("werkzeug").setLevel(logging.WARNING if quiet else logging.INFO)
     logging.getLogger("moto").setLevel(logging.ERROR)
-    app = DomainDispatcherApplication(create_backend_app)
+    app = unsupported.dispatcher(create_backend_app)  # a service moto lacks: an AWS-style error, no traceback
     if port:
         _check_free(host, port)
     try:

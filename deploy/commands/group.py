@@ -39,6 +39,8 @@ class App:
     interactive: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())
     settings: Any = None
     lock_poll: float | None = None  # seconds between tries of `--wait` (tests: small)
+    verbose: bool = False  # --verbose: every CloudFormation event, not only transitions and failures
+    reporter: Any = None  # the progress display of the last deployer (the summary leaves out what it showed)
     _project: Any = None
     _aws: Any = None
 
@@ -104,7 +106,8 @@ class App:
         aws.preflight(project.cfg)
         if announce:
             click.echo(aws.describe(project.cfg), err=True)
-        reporter = self.reporter_factory() if self.reporter_factory else make_reporter(sys.stderr)
+        reporter = self.reporter_factory() if self.reporter_factory else make_reporter(sys.stderr, verbose=self.verbose)
+        self.reporter = reporter
         return Deployer(
             project,
             aws,
@@ -187,7 +190,7 @@ class DeployGroup(click.Group):
 # The group's own options, accepted after the command name too (`login --profile X`, `status
 # --env prod`, `all --local`): each value-taking one with its value, each flag alone.
 GLOBAL_VALUE_OPTIONS = ("--env", "--profile", "--region", "--endpoint-url")
-GLOBAL_FLAGS = ("--local", "--debug")
+GLOBAL_FLAGS = ("--local", "--debug", "--verbose")
 
 
 def hoist_global_options(argv: list[str], commands: dict[str, click.Command] | None = None) -> list[str]:
@@ -277,6 +280,7 @@ wait_for_lock = click.option(
     "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--verbose", is_flag=True, help="Print every CloudFormation event while stacks change.")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -286,6 +290,7 @@ def cli(
     endpoint_url: str | None,
     local: bool,
     debug: bool,
+    verbose: bool,
 ) -> None:
     """Deploy HANA's CloudFormation stacks (out/<env>/*.yaml) in dependency order.
 
@@ -306,6 +311,7 @@ def cli(
     if local:
         profile, endpoint_url = _local_mode(ctx)
     app = ctx.ensure_object(App)
+    app.verbose = verbose
     app.settings = Settings(
         env=env,
         profile=profile or None,

@@ -127,7 +127,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
             else:
                 _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
                 report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
-                click.echo(views.summary(report, project.env))
+                click.echo(views.summary(report, project.env, app.reporter))
                 if not report.ok:
                     result = report.results["compute"]
                     raise DeployError(f"rollout of {spec.tag} failed: {result.message}")

@@ -20,7 +20,8 @@ def _finish(report: Any, project: Any) -> None:
     from deploy.errors import DeployError
     from deploy.ui import views
 
-    click.echo(views.summary(report, project.env))
+    app = click.get_current_context().find_object(App)
+    click.echo(views.summary(report, project.env, app.reporter if app else None))
     if not report.ok:
         failed = [k for k, r in report.results.items() if r.outcome.value == "failed"]
         skipped = [k for k, r in report.results.items() if r.outcome.value == "skipped"]
