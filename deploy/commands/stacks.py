@@ -514,7 +514,7 @@ def delete(
             click.echo(note, err=True)
         report = deployer.delete(allow_protected=confirm_prod, retain=retain)
         if purge and report.ok:
-            click.echo(views.summary(report, project.env))
+            _finish(report, project)
             _purge(app, project, options)
             return
     _finish(report, project)
