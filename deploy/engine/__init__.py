@@ -7,6 +7,11 @@
     plan.py        the scheduler (dependency graph, waves) and the Deployer (deploy, plan, delete, status)
     nested.py      the nested deployment from main.yaml
     preflight.py   the read-only checks before all/stack/main write anything (what AWS would reject)
+    kept.py        the one lookup of what a delete keeps (exists? holds what?): preflight, adopt, purge
+    adopt.py       `all --adopt`: kept resources imported into the new stacks (IMPORT change sets)
+    teardown.py    what would stop a delete halfway, and `delete --lift-protection`
+    purge.py       `delete --purge`: what a delete keeps, listed and removed
+    cascade.py     `stack NAME`: the dependants its changed outputs leave stale (`--cascade`)
 
 May import deploy.aws and deploy.errors (and hana_templates); never deploy.ops, deploy.ui or
 deploy.commands.

@@ -98,7 +98,7 @@ def test_deploy_delete_adopt_purge_and_recreate_from_nothing(env, run, emulator_
 
     adopted = run("--env", env, "all", "--adopt")
     assert adopted.code == 0, adopted.stdout + adopted.stderr
-    assert len(_stacks(emulator_server)) == 9
+    assert len(_stacks(emulator_server)) == 9 and "adopted" in adopted.stdout + adopted.stderr
     _data_is_there(emulator_server, bucket, secret, repository)
 
     # the purge: prod needs its name typed back; --yes alone refuses before anything is read or changed
@@ -129,7 +129,7 @@ def test_deploy_delete_adopt_purge_and_recreate_from_nothing(env, run, emulator_
 
     fresh = run("--env", env, "all")  # re-create from nothing: no refusal, nothing adopted
     assert fresh.code == 0, fresh.stdout + fresh.stderr
-    assert "adopted" not in fresh.stdout and "9 created" in fresh.stdout
+    assert "adopted" not in fresh.stdout + fresh.stderr and "9 created" in fresh.stdout
     assert emulator_server.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
