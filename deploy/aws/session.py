@@ -10,7 +10,7 @@ credentials are used: nothing on 127.0.0.1 checks them, and nothing can reach AW
 
 Exported: Settings, Identity, Aws, LOGIN_HINT, REJECTED (the error codes of rejected credentials),
 credentials_failed (those, and botocore's SSO refresh failures, mid-run), credentials_expiry,
-expiry_warning and DEPLOY_BUDGET_SECONDS (the warning before a long run), is_unreachable,
+expiry_warning, expiry_text and DEPLOY_BUDGET_SECONDS (the warning before a long run), is_unreachable,
 unreachable_text (a lost endpoint as one line).
 """
 
@@ -246,15 +246,19 @@ def credentials_expiry(aws: Aws) -> datetime | None:
 def expiry_warning(aws: Aws, command: str, now: datetime, budget: float = DEPLOY_BUDGET_SECONDS) -> str | None:
     """A warning line when the credentials expire sooner than `budget` seconds from `now`."""
     expiry = credentials_expiry(aws)
-    if expiry is None:
-        return None
+    return None if expiry is None else expiry_text(aws.profile, command, expiry, now, budget)
+
+
+def expiry_text(
+    profile: str | None, command: str, expiry: datetime, now: datetime, budget: float = DEPLOY_BUDGET_SECONDS
+) -> str | None:
     left = (expiry - now).total_seconds()
     if left >= budget:
         return None
-    login = f"{command} {LOGIN_HINT.removeprefix('python -m deploy ').format(profile=aws.profile or 'NAME')}"
+    login = f"{command} {LOGIN_HINT.removeprefix('python -m deploy ').format(profile=profile or 'NAME')}"
     when = "have expired" if left <= 0 else f"expire in {max(1, int(left // 60))} min ({expiry:%H:%M} UTC)"
     return (
-        f"warning: the credentials of profile {aws.profile or '(default)'} {when}, sooner than this can take "
+        f"warning: the credentials of profile {profile or '(default)'} {when}, sooner than this can take "
         f"(up to {budget / 60:.0f} min): sign in again first with `{login}`; if they expire mid-run, the run "
         "stops and says how to resume"
     )

@@ -33,15 +33,12 @@ Exported: StackOps.
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from deploy.aws.session import credentials_failed, is_unreachable, unreachable_text
-from deploy.engine import adopt
+from deploy.engine import adopt, changeset
 from deploy.engine.cfn import (
     CAPABILITIES,
     DONE_OK,
@@ -69,8 +66,6 @@ from deploy.engine.cfn import (
 from deploy.engine.project import parse_template
 from deploy.engine.watch import Failed as _Failed
 from deploy.engine.watch import Watch, follow
-
-CHANGE_SET_NOT_FOUND_RETRIES = 4  # DescribeChangeSet right after CreateChangeSet: 0.5 + 1 + 2 + 4 s at most
 
 
 def _is_no_changes(text: str) -> bool:
@@ -292,7 +287,7 @@ class StackOps:
                     req.name,
                     "UPDATE_ROLLBACK_IN_PROGRESS",
                     lambda api=api, sid=live["StackId"]: api(
-                        "continue_update_rollback", StackName=sid, ClientRequestToken=_token("rollback")
+                        "continue_update_rollback", StackName=sid, ClientRequestToken=changeset.token("rollback")
                     ),
                 )
                 final = self._wait(req.key, watch, early=False)
@@ -353,7 +348,7 @@ class StackOps:
             key,
             live["StackName"],
             "DELETE_IN_PROGRESS",
-            lambda: api("delete_stack", StackName=live["StackId"], ClientRequestToken=_token("delete")),
+            lambda: api("delete_stack", StackName=live["StackId"], ClientRequestToken=changeset.token("delete")),
         )
         return self._wait(key, watch, deleting=True)
 
@@ -415,13 +410,7 @@ class StackOps:
 
         api = self._api()
         source = self._source(req)
-        # Idempotency tokens: botocore retries a timed-out or 5xx call with the same parameters, but
-        # fills no token for CloudFormation (ClientToken / ClientRequestToken are not modelled as
-        # idempotency tokens). CreateChangeSet's ClientToken: "Specify this token if you plan to
-        # retry requests so that CloudFormation knows that you're not attempting to create another
-        # change set with the same name" (API reference); likewise ClientRequestToken for
-        # ExecuteChangeSet, DeleteStack and ContinueUpdateRollback.
-        token = _token("create")
+        token = changeset.token("create")  # idempotency under botocore's retries (changeset.py)
         try:
             reply = self._start(
                 req.key,
@@ -430,7 +419,7 @@ class StackOps:
                 lambda: api(
                     "create_change_set",
                     StackName=req.name,
-                    ChangeSetName=_change_set_name("deploy"),
+                    ChangeSetName=changeset.name("deploy"),
                     ChangeSetType=kind,
                     Parameters=params,
                     Capabilities=CAPABILITIES,
@@ -467,7 +456,7 @@ class StackOps:
                 # back. This includes newly created resources marked with a deletion policy of Retain"
                 # (ExecuteChangeSet API reference): a failed create leaves nothing that makes the
                 # retry fail "already exists"; what existed before the operation is kept.
-                execute = _token("execute")
+                execute = changeset.token("execute")
                 self._start(
                     req.key,
                     req.name,
@@ -481,7 +470,10 @@ class StackOps:
                 )
                 executed = True
             except ClientError as err:
-                if not (error_code(err) == "InvalidChangeSetStatus" and self._went_through(api, cs_id, stack_id)):
+                if not (
+                    error_code(err) == "InvalidChangeSetStatus"
+                    and changeset.went_through(api, self.describe, cs_id, stack_id)
+                ):
                     raise _Failed(f"{kind.lower()} failed: {error_text(err)}") from None
                 # A retry (botocore's, after a timeout or a 5xx) of an execute that had gone through:
                 # the change set is executing, the stack is changing; follow it like any other.
@@ -512,62 +504,11 @@ class StackOps:
         status = live["StackStatus"] if live else None
         return Result(req.key, req.name, Outcome.UNCHANGED, outputs=outputs_of(live), status=status)
 
-    def _went_through(self, api: Api, cs_id: str, stack_id: str) -> bool:
-        """After InvalidChangeSetStatus from an execute: did an earlier attempt of it go through?
-        Yes when the change set is executing or executed, or the stack is changing."""
-        try:
-            state = api("describe_change_set", ChangeSetName=cs_id).get("ExecutionStatus")
-        except Exception as err:
-            if not is_aws_error(err) or is_unreachable(err):
-                raise
-            state = None
-        if state in ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE"):
-            return True
-        stack = self.describe(stack_id)
-        status = (stack or {}).get("StackStatus", "")
-        return status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS"
-
     def _wait_change_set(self, api: Api, cs_id: str, execute: bool = False) -> tuple[str, str, list[dict[str, Any]]]:
-        """Status, reason and changes of a change set once it is created. `execute`: it is about to be
-        executed, so it must be AVAILABLE (a clear failure for OBSOLETE, UNAVAILABLE, EXECUTE_FAILED)."""
-        from botocore.exceptions import ClientError
-
-        pacer = Pacer(self.timing, self.cancel)
-        deadline = self.timing.clock() + self.timing.timeout
-        missing = 0
-        while True:
-            try:
-                reply = api("describe_change_set", ChangeSetName=cs_id)
-            except ClientError as err:
-                # Right after CreateChangeSet, DescribeChangeSet may answer ChangeSetNotFound for a
-                # moment (eventual consistency: awscfncli #109, aws-cdk #6674): ask again, briefly.
-                if error_code(err) != "ChangeSetNotFound" or missing >= CHANGE_SET_NOT_FOUND_RETRIES:
-                    raise
-                pacer.pause(0.5 * 2**missing)
-                missing += 1
-                continue
-            status = reply.get("Status", "")
-            if status not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
-                changes = list(reply.get("Changes") or [])
-                token = reply.get("NextToken")
-                while token:
-                    page = api("describe_change_set", ChangeSetName=cs_id, NextToken=token)
-                    changes += page.get("Changes") or []
-                    token = page.get("NextToken")
-                ready = reply.get("ExecutionStatus", "AVAILABLE")
-                if execute and status == "CREATE_COMPLETE" and ready != "AVAILABLE":
-                    raise _Failed(_not_executable(ready, reply.get("StatusReason") or ""))
-                return status, reply.get("StatusReason") or "", changes
-            if self.timing.clock() > deadline:
-                raise _Failed(f"change set still {status} after {self.timing.timeout / 60:.0f} min")
-            pacer.wait()
+        return changeset.wait(api, Pacer(self.timing, self.cancel), self.timing, cs_id, execute)
 
     def _drop_change_set(self, api: Api, cs_id: str, quiet: bool = False) -> None:
-        try:
-            api("delete_change_set", ChangeSetName=cs_id)
-        except Exception as err:
-            if not (quiet and is_aws_error(err)):
-                raise
+        changeset.drop(api, cs_id, quiet)
 
     def _drop_review_stack(self, api: Api, stack_id: str, quiet: bool = False) -> None:
         """A failed (or abandoned) CREATE change set leaves an empty REVIEW_IN_PROGRESS stack: remove it.
@@ -575,7 +516,7 @@ class StackOps:
         try:
             live = self.describe(stack_id)
             if live and live["StackStatus"] == "REVIEW_IN_PROGRESS":
-                api("delete_stack", StackName=stack_id, ClientRequestToken=_token("delete"))
+                api("delete_stack", StackName=stack_id, ClientRequestToken=changeset.token("delete"))
         except Exception as err:
             if not (quiet and is_aws_error(err)):
                 raise
@@ -620,7 +561,7 @@ class StackOps:
             reply = api(
                 "create_change_set",
                 StackName=req.name,
-                ChangeSetName=_change_set_name("plan"),
+                ChangeSetName=changeset.name("plan"),
                 ChangeSetType="UPDATE",
                 Parameters=self._parameters(req, live),
                 Capabilities=CAPABILITIES,
@@ -640,7 +581,7 @@ class StackOps:
             if _is_no_changes(reason):
                 return Preview(req.key, req.name, "unchanged")
             return Preview(req.key, req.name, "blocked", message=f"change set failed: {reason}")
-        changes = [_change(c) for c in raw if c.get("Type", "Resource") == "Resource"]
+        changes = [changeset.to_change(c) for c in raw if c.get("Type", "Resource") == "Resource"]
         if not changes:
             return Preview(
                 req.key, req.name, "changes", message="no resource changes: parameters, outputs or tags only"
@@ -721,7 +662,9 @@ class StackOps:
                 key,
                 name,
                 "DELETE_IN_PROGRESS",
-                lambda: api("delete_stack", StackName=live["StackId"], ClientRequestToken=_token("delete"), **extra),
+                lambda: api(
+                    "delete_stack", StackName=live["StackId"], ClientRequestToken=changeset.token("delete"), **extra
+                ),
             )
         except ClientError as err:
             raise _Failed(f"delete failed: {error_text(err)}") from None
@@ -751,43 +694,3 @@ class StackOps:
             token = page.get("NextToken")
             if not token:
                 return found
-
-
-def _change(raw: dict[str, Any]) -> Change:
-    rc = raw.get("ResourceChange") or {}
-    props = []
-    for d in rc.get("Details") or []:
-        target = d.get("Target") or {}
-        label = target.get("Name") or target.get("Attribute")
-        if label and label not in props:
-            props.append(label)
-    return Change(
-        action=rc.get("Action", "?"),
-        logical_id=rc.get("LogicalResourceId", "?"),
-        type=rc.get("ResourceType", "?"),
-        replacement=rc.get("Replacement"),
-        properties=tuple(props),
-    )
-
-
-def _change_set_name(purpose: str) -> str:
-    return f"hana-{purpose}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{random.randrange(16**6):06x}"  # noqa: S311
-
-
-def _token(purpose: str) -> str:
-    """A ClientToken / ClientRequestToken: one per operation, reused by botocore's retries of that
-    call (same parameters); pattern [a-zA-Z0-9][-a-zA-Z0-9]*, at most 128 characters."""
-    return f"hana-{purpose}-{uuid.uuid4().hex}"
-
-
-def _not_executable(state: str, reason: str) -> str:
-    """One line for a change set CloudFormation will not execute (DescribeChangeSet ExecutionStatus)."""
-    why = {
-        "OBSOLETE": "the stack changed after the change set was made (another run or a console change)",
-        "UNAVAILABLE": "CloudFormation cannot execute it yet (the stack is busy, or the change set is still settling)",
-        "EXECUTE_FAILED": "an earlier execution of it failed",
-        "EXECUTE_IN_PROGRESS": "it is being executed already (by another run?)",
-        "EXECUTE_COMPLETE": "it was executed already (by another run?)",
-    }.get(state, "unexpected state")
-    extra = f" ({reason})" if reason else ""
-    return f"change set is {state}, not AVAILABLE: {why}{extra}; nothing was executed, run the deploy again"
