@@ -486,3 +486,33 @@ def test_an_unreadable_child_keeps_the_parents_reason():
     result = StackOps(fake, timing=fast()).deploy(request(key="main", name="hana-dev"))
     assert result.outcome is Outcome.FAILED
     assert "Compute (AWS::CloudFormation::Stack): Embedded stack" in result.message
+
+
+def test_delete_prints_the_expiry_warning_before_it_starts(tmp_path, monkeypatch):
+    """`all`, `main` and `delete` warn first (deploy/commands/stacks.py); `delete` with nothing to
+    delete is the quickest way to see the wiring."""
+    from click.testing import CliRunner
+
+    from deploy.commands import cli
+    from deploy.commands.group import App
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
+    _sso_profile(home, datetime.now(UTC) + timedelta(minutes=10))
+    project = write_project(tmp_path, T.STACKS)
+    session = FakeSession(cloudformation=FakeCfn(), sts=FakeSts())
+    app = App(
+        project_factory=lambda env: project,
+        aws_factory=lambda settings, region: Aws(settings, region, session=session),
+        interactive=lambda: False,
+    )
+
+    result = CliRunner().invoke(cli, ["--profile", "hana-dev", "delete", "--yes"], obj=app)
+
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning: the credentials"))
+    assert "expire in 9 min" in warning or "expire in 10 min" in warning
+    assert "`python -m deploy --env dev login --profile hana-dev`" in warning
+    assert "nothing to delete" in result.stdout
