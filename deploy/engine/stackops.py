@@ -329,7 +329,7 @@ class StackOps:
                 break
         for e in reversed(recent):
             watch.add(e)
-        return watch.first_failure() or live.get("StackStatusReason")
+        return watch.first_failure(self._api()) or live.get("StackStatusReason")
 
     def _delete_and_wait(self, key: str, live: dict[str, Any], expect: str) -> str:
         """Delete a stack left behind, after re-reading it: only if it is still in `expect` (another run

@@ -24,12 +24,14 @@ Exported: Watch, new_events, follow, cause_in_child.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from deploy.engine.cfn import SETTLED_EARLY, Api, Pacer, error_code, error_text
 
 NESTED = "AWS::CloudFormation::Stack"
-_STARTS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS"}
+_STARTS = {"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "IMPORT_IN_PROGRESS"}
+_EMBEDDED = re.compile(r"Embedded stack (arn:[^ ]+:stack/[^ ]+) was not")
 
 
 class Failed(Exception):
@@ -123,8 +125,11 @@ def cause_in_child(api: Api, failed: dict[str, Any]) -> str | None:
     from deploy.engine.cfn import is_aws_error
 
     child = failed.get("PhysicalResourceId") or ""
-    if ":stack/" not in child:  # not created far enough to have an id
-        return None
+    if ":stack/" not in child:  # the id is in the reason too ("Embedded stack <arn> was not ...")
+        found = _EMBEDDED.search(failed.get("ResourceStatusReason") or "")
+        if found is None:
+            return None
+        child = found.group(1)
     try:
         events = api("describe_stack_events", StackName=child).get("StackEvents") or []
     except Exception as err:
@@ -134,10 +139,14 @@ def cause_in_child(api: Api, failed: dict[str, Any]) -> str | None:
     name = child.split(":stack/", 1)[1].split("/", 1)[0]
     watch = Watch(child, name, None, None)
     recent = []
-    for e in events:  # newest first: back to the start of the child's latest operation
+    failed_seen = False
+    for e in events:  # newest first: back to the start of the child's latest failed operation
         recent.append(e)
-        if watch.is_stack_event(e) and e.get("ResourceStatus") in _STARTS:
-            break
+        status = e.get("ResourceStatus", "")
+        if not watch.is_stack_event(e):
+            failed_seen = failed_seen or status.endswith("_FAILED")
+        elif status in _STARTS or (status == "DELETE_IN_PROGRESS" and failed_seen):
+            break  # (a child that failed is then deleted by its parent's rollback: look past that)
     for e in reversed(recent):
         watch.add(e)
     found = watch.failed_event()

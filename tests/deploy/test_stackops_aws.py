@@ -516,3 +516,31 @@ def test_delete_prints_the_expiry_warning_before_it_starts(tmp_path, monkeypatch
     assert "expire in 9 min" in warning or "expire in 10 min" in warning
     assert "`python -m deploy --env dev login --profile hana-dev`" in warning
     assert "nothing to delete" in result.stdout
+
+
+def test_a_failed_nested_stack_names_the_childs_cause_on_the_emulator(moto):
+    """The emulator fails the parent the way AWS does ("Embedded stack <arn> was not successfully
+    created: ...", the child deleted by the parent's rollback, its events still readable by id)."""
+    import json
+
+    aws = moto_aws(moto)
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="templates")
+    bad = {"Resources": {"Bad": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "bad", "FifoQueue": True}}}}
+    s3.put_object(Bucket="templates", Key="bad.json", Body=json.dumps(bad).encode())
+    parent = {
+        "Resources": {
+            "Producer": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://templates.s3.us-east-1.amazonaws.com/bad.json"},
+            }
+        }
+    }
+
+    result = StackOps(aws.client("cloudformation"), timing=Timing.local()).deploy(
+        request(key="main", name="hana-dev", body=json.dumps(parent))
+    )
+
+    assert result.outcome is Outcome.FAILED
+    assert "Producer (AWS::CloudFormation::Stack) failed at Bad (AWS::SQS::Queue) in " in result.message, result.message
+    assert "Embedded stack" not in result.message
