@@ -544,3 +544,39 @@ def test_a_failed_nested_stack_names_the_childs_cause_on_the_emulator(moto):
     assert result.outcome is Outcome.FAILED
     assert "Producer (AWS::CloudFormation::Stack) failed at Bad (AWS::SQS::Queue) in " in result.message, result.message
     assert "Embedded stack" not in result.message
+
+
+class _EmptyBody:
+    def stream(self, **_):
+        yield b""
+
+
+def test_botocore_retries_a_lost_execute_answer_with_the_same_token_on_the_emulator(tmp_path, moto):
+    """The first ExecuteChangeSet reaches the server but its answer is lost (a 500 in its place):
+    botocore's standard retry mode resends the request as it was, token included, so CloudFormation
+    can tell the retry from a second execute (ClientRequestToken, ExecuteChangeSet API reference)."""
+    import urllib.request
+
+    from botocore.awsrequest import AWSResponse
+
+    aws = moto_aws(moto)
+    bodies: list[str] = []
+
+    def lose_the_first_answer(request, **_):
+        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
+        bodies.append(body)
+        if len(bodies) > 1:
+            return None
+        sent = urllib.request.Request(request.url, data=body.encode(), headers=dict(request.headers), method="POST")
+        urllib.request.urlopen(sent, timeout=10).read()  # noqa: S310 - the emulator on 127.0.0.1
+        return AWSResponse(request.url, 500, {}, _EmptyBody())
+
+    aws.client("cloudformation").meta.events.register(
+        "before-send.cloudformation.ExecuteChangeSet", lose_the_first_answer
+    )
+
+    report = Deployer(write_project(tmp_path, T.STACKS), aws).deploy(["net"])
+
+    assert report.results["net"].outcome is Outcome.CREATED, report.results["net"].message
+    tokens = [part for body in bodies for part in body.split("&") if part.startswith("ClientRequestToken=")]
+    assert len(bodies) == 2 and len(tokens) == 2 and tokens[0] == tokens[1]
