@@ -20,7 +20,8 @@ resources and points `Project.stack_name` at the children (`hana-<env>-<Logical>
 status, outputs, plan, delete and the operations commands see the stacks that are really there.
 
 Exported: object_key, key_function, template_bucket, location_parameters, ensure_bucket,
-upload_templates, find_children, Nested.
+upload_templates, upload_one (one big template of the separate-stack deploy), find_children, Nested,
+MAX_INLINE_BODY_BYTES (from cfn.py).
 """
 
 from __future__ import annotations
@@ -31,11 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from deploy.engine.cfn import Request
+from deploy.engine.cfn import MAX_INLINE_BODY_BYTES, Request
 from deploy.engine.project import MAIN, Project
 from deploy.errors import BadInput, DeployError
-
-MAX_INLINE_BODY_BYTES = 51_200
 
 
 def object_key(stack: str, body: str) -> str:
@@ -174,6 +173,19 @@ def upload_templates(
         else:
             result.present.append(key)
     return result
+
+
+def upload_one(aws: Any, project: Project, stack: str, body: str) -> str:
+    """One template too big for TemplateBody (the separate-stack deploy): into the template bucket
+    (created and secured as for `main`), under its content-addressed key; its TemplateURL."""
+    ident = aws.identity()
+    bucket = template_bucket(project.cfg.project, ident.account, aws.region)
+    s3 = aws.client("s3")
+    tls_only = not (aws.endpoint_url or "").startswith("http://")
+    ensure_bucket(s3, bucket, ident.account, aws.region, ident.partition, tls_only)
+    key_fn = key_function()
+    upload_templates(s3, bucket, [(stack, body)], key_fn)
+    return template_url(bucket, aws.region, key_fn(stack, body))
 
 
 def _nested_urls(template: dict[str, Any]) -> dict[str, str]:

@@ -27,7 +27,17 @@ from datetime import datetime
 from typing import Any
 
 from deploy.engine import adopt as adopting
-from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
+from deploy.engine.cfn import (
+    USABLE,
+    CredentialsExpired,
+    Outcome,
+    Preview,
+    Request,
+    Result,
+    Timing,
+    Unreachable,
+    outputs_of,
+)
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
 from deploy.engine.stackops import StackOps
@@ -241,15 +251,29 @@ class Deployer:
         self.project = project
         self.aws = aws
         self.reporter = reporter or NullReporter()
-        self.timing = timing or Timing()
+        # The emulator on loopback keeps short polls (no shared quota there); AWS gets watch.py's policy.
+        self.timing = timing or (
+            Timing.local() if getattr(getattr(aws, "settings", None), "local", False) else Timing()
+        )
         self.concurrency = concurrency
         self.executor_factory = executor_factory
         self.cancel = threading.Event()
         self.ops = StackOps(
-            aws.client("cloudformation"), self.reporter, self.timing, self.cancel, live_value=ecs_live_value(aws)
+            aws.client("cloudformation"),
+            self.reporter,
+            self.timing,
+            self.cancel,
+            live_value=ecs_live_value(aws),
+            upload=self._upload,
         )
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _upload(self, key: str, body: str) -> str:
+        """A template too big to send inline: into the template bucket; its TemplateURL."""
+        from deploy.engine.nested import upload_one
+
+        return upload_one(self.aws, self.project, key, body)
 
     def find_nested(self) -> bool:
         """A nested deployment (`hana-<env>` exists): the project's stack names become its children's."""
@@ -337,6 +361,8 @@ class Deployer:
             executor.shutdown(grace=0.5)
             flying = dict(self.ops.in_flight)
             self.reporter.close()
+            if isinstance(lost, CredentialsExpired):
+                raise CredentialsExpired(self._expired_message(str(lost), resume or action, flying)) from None
             raise Unreachable(self._lost_message(str(lost), resume or action, flying)) from None
         except BaseException:
             self.cancel.set()
@@ -359,6 +385,21 @@ class Deployer:
             return f"{lost}; nothing was changing in AWS; run {again} when it answers again"
         changing = ", ".join(f"{name} ({status})" for name, status in flying.values())
         return f"{lost}; in flight when it stopped answering: {changing}; run {again} when it answers again"
+
+    def _expired_message(self, why: str, resume: str, flying: dict[str, tuple[str, str]]) -> str:
+        """Credentials that stopped working mid-run: an interruption, not a failure of the stacks."""
+        from deploy.aws.session import LOGIN_HINT
+
+        again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
+        profile = getattr(self.aws, "profile", None) or "NAME"
+        login = f"`{self.project.command()} {LOGIN_HINT.removeprefix('python -m deploy ').format(profile=profile)}`"
+        changing = (
+            "still changing in AWS (CloudFormation carries on without us): "
+            + ", ".join(f"{name} ({status})" for name, status in flying.values())
+            if flying
+            else "nothing was changing in AWS"
+        )
+        return f"{why}; {changing}; sign in again with {login}, then resume with {again}"
 
     def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
         again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
