@@ -1,8 +1,9 @@
 """The three ECS services: their state, waiting until they are stable (with progress), scaling
 (alongside Application Auto Scaling, never against it), restarting, and ECS Exec.
 
-Names: the cluster `hana-<env>` and the services `hana-<env>-<service>` come from naming.py, the
-same place the compute stack takes them from, so these commands need no stack lookup and work
+Names: the cluster `hana-<env>` and the services `hana-<env>-<service>` come from naming.py (through
+engine/counts.py's `Target`, which the deployer reads live desired counts with), the same place the
+compute stack takes them from, so these commands need no stack lookup and work
 however compute was deployed. A missing cluster or service says to deploy compute.
 
 Stable means what the `services_stable` waiter means, plus the rollout: the service is ACTIVE,
@@ -12,7 +13,7 @@ the wait with ECS's reason.
 
 Scaling and CloudFormation: `scale` calls UpdateService. The compute stack's `<X>DesiredCount`
 parameters do not fight it: on every stack update the deployer passes the count each service
-runs now (plan.ecs_live_value). Where a service has a scalable target (prod), the target's range
+runs now, read by name from ECS (engine/counts.py). Where a service has a scalable target (prod), the target's range
 is moved first (`count`..max, or 0..0 to stop), otherwise Application Auto Scaling would undo the
 new count at its next evaluation. CloudFormation rewrites that range only when the
 ScalableTarget's own properties change in the template; `scale --count <config min>` puts the
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deploy.engine.cfn import Pacer, error_code
+from deploy.engine.counts import Target
 from deploy.engine.reporting import fmt_elapsed
 from deploy.errors import BadInput, DeployError, Interrupted
 from deploy.ops.context import Ops
@@ -45,27 +47,6 @@ DIMENSION = "ecs:service:DesiredCount"
 # (the AWS CLI's rule), so the session token stays off the command line.
 _PLUGIN_ENV_SINCE = (1, 2, 497, 0)
 _PLUGIN_ENV = "AWS_SSM_START_SESSION_RESPONSE"
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the services run: cluster name and service key -> ECS service name."""
-
-    cluster: str
-    services: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def of(cls, cfg: EnvConfig) -> Target:
-        from hana_templates import naming
-
-        return cls(naming.prefix(cfg), tuple((s.name, naming.name(cfg, s.name)) for s in cfg.services))
-
-    def name(self, key: str) -> str:
-        return dict(self.services)[key]
-
-    def resource_id(self, key: str) -> str:
-        """Application Auto Scaling's id of the service: `service/hana-dev/hana-dev-api`."""
-        return f"service/{self.cluster}/{self.name(key)}"
 
 
 @dataclass
