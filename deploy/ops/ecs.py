@@ -9,7 +9,10 @@ however compute was deployed. A missing cluster or service says to deploy comput
 Stable means what the `services_stable` waiter means, plus the rollout: the service is ACTIVE,
 has one deployment, runs as many tasks as it wants with none pending, and that deployment's
 rollout (if ECS reports one) is COMPLETED. A rollout ECS marks FAILED (the circuit breaker) stops
-the wait with ECS's reason.
+the wait with ECS's reason. After our own UpdateService (`scale`, `restart`), an answer counts
+only once it shows that update (`Expect`: the PRIMARY deployment UpdateService returned, the
+desired count it set): ECS is eventually consistent, and its first answers can still show the old
+deployment, stable, or the old count.
 
 Scaling and CloudFormation: `scale` calls UpdateService. The compute stack's `<X>DesiredCount`
 parameters do not fight it: on every stack update the deployer passes the count each service
@@ -19,7 +22,7 @@ new count at its next evaluation. CloudFormation rewrites that range only when t
 ScalableTarget's own properties change in the template; `scale --count <config min>` puts the
 configured range back.
 
-Exported: SERVICES, Target, ServiceState, Range, ScaleResult, describe, wait_stable,
+Exported: SERVICES, Target, ServiceState, Expect, Range, ScaleResult, describe, wait_stable,
 check_count, allowed_counts, scale, restart, readers_running, TaskRef, find_task, exec_session.
 """
 
@@ -88,10 +91,21 @@ class ServiceState:
         return None
 
     @property
+    def primary_id(self) -> str | None:
+        for d in self.deployments:
+            if d.get("status") == "PRIMARY":
+                return d.get("id")
+        return None
+
+    @property
     def failure(self) -> str | None:
         """ECS's reason when it stopped a rollout (deployment circuit breaker)."""
+        return self.failure_of(None)
+
+    def failure_of(self, deployment: str | None) -> str | None:
+        """ECS's reason when it stopped the rollout of `deployment` (None: of any deployment)."""
         for d in self.deployments:
-            if d.get("rolloutState") == "FAILED":
+            if d.get("rolloutState") == "FAILED" and deployment in (None, d.get("id")):
                 return " ".join((d.get("rolloutStateReason") or "the deployment failed").split())
         return None
 
@@ -117,6 +131,33 @@ class ServiceState:
         if self.rollout and self.rollout != "COMPLETED":
             text += f", rollout {self.rollout.lower().replace('_', ' ')}"
         return text
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a wait after UpdateService waits to *see* before it believes an answer: the PRIMARY
+    deployment UpdateService answered with (its id) and, for `scale`, the desired count it set.
+    ECS is eventually consistent: "the result of an API command you run that affects your Amazon
+    ECS resources might not be immediately visible to all subsequent commands you run" (Amazon ECS
+    API reference, e.g. RunTask / UpdateService: eventual consistency), so the first
+    DescribeServices answers can still show the old deployment, stable, or the old count."""
+
+    deployment: str | None = None
+    desired: int | None = None
+
+    @classmethod
+    def of(cls, reply: dict[str, Any], desired: int | None = None) -> Expect:
+        """From UpdateService's answer (`{"service": {...}}`)."""
+        service = reply.get("service") or {}
+        primary = next((d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), None)
+        return cls(primary.get("id") if primary else None, desired)
+
+    def seen_in(self, st: ServiceState) -> bool:
+        """This answer already reflects the update: our deployment is the PRIMARY one, and the
+        desired count is the one we set."""
+        if self.deployment is not None and st.primary_id != self.deployment:
+            return False
+        return self.desired is None or st.desired == self.desired
 
 
 def describe(ops: Ops, keys: Iterable[str]) -> dict[str, ServiceState]:
@@ -146,58 +187,86 @@ def _not_deployed(ops: Ops, what: str) -> str:
 
 
 def wait_stable(
-    ops: Ops, keys: Iterable[str], baseline: dict[str, ServiceState] | None = None
+    ops: Ops,
+    keys: Iterable[str],
+    baseline: dict[str, ServiceState] | None = None,
+    expect: dict[str, Expect] | None = None,
 ) -> dict[str, ServiceState]:
     """Poll until every service in `keys` is stable, printing what changes (counts, rollout, and
-    the service events ECS adds after `baseline`). DeployError on a failed rollout or the timeout;
-    Ctrl-C stops the waiting (ECS carries on) with one line."""
+    the service events ECS adds after `baseline`). With `expect` (after UpdateService), an answer
+    counts only once it shows the update: the PRIMARY deployment UpdateService returned (every
+    answer) and the desired count it set (once seen: autoscaling may move it on). DeployError on a
+    failed rollout or the timeout; Ctrl-C stops the waiting (ECS carries on) with one line."""
     keys = list(keys)
+    expect = expect or {}
     seen = {k: {e.get("id") for e in (baseline or {}).get(k, _EMPTY).events} for k in keys}
+    counted: set[str] = {k for k in keys if expect.get(k, _NO_EXPECT).desired is None}
     shown: dict[str, str] = {}
     pacer = Pacer(ops.timing, ops.cancel)
     start = ops.clock()
     deadline = start + ops.timing.timeout
     width = max(len(k) for k in keys) if keys else 6
     states: dict[str, ServiceState] = {}
+    fresh: dict[str, bool] = {}
     try:
         while True:
             states = describe(ops, keys)
             changed = False
             stamp = f"[{fmt_elapsed(ops.clock() - start):>6}]"
             for key, st in states.items():
+                exp = expect.get(key, _NO_EXPECT)
+                if exp.desired is not None and st.desired == exp.desired:
+                    counted.add(key)
+                fresh[key] = key in counted and (exp.deployment is None or st.primary_id == exp.deployment)
                 for event in reversed(st.events):
                     if event.get("id") not in seen[key]:
                         seen[key].add(event.get("id"))
                         if baseline is not None:  # without a baseline, old events are history
                             ops.emit(f"{stamp} {key:<{width}}  {' '.join(str(event.get('message', '')).split())}")
                             changed = True
-                line = st.summary() + (" (stable)" if st.stable else "")
+                line = _line(st, exp, fresh[key])
                 if shown.get(key) != line:
                     shown[key] = line
                     ops.emit(f"{stamp} {key:<{width}}  {line}")
                     changed = True
-                if st.failure:
+                failure = st.failure_of(exp.deployment)
+                if failure:
                     raise DeployError(
-                        f"{st.name}: ECS stopped the rollout: {st.failure} (the circuit breaker rolls back to the "
+                        f"{st.name}: ECS stopped the rollout: {failure} (the circuit breaker rolls back to the "
                         f"previous task definition); see `{ops.command} logs {key}`"
                     )
-            if all(st.stable for st in states.values()):
+            if all(fresh[k] and st.stable for k, st in states.items()):
                 return states
             if ops.clock() > deadline:
-                waiting = ", ".join(f"{k} {st.summary()}" for k, st in states.items() if not st.stable)
+                waiting = ", ".join(
+                    f"{k} {_line(st, expect.get(k, _NO_EXPECT), fresh[k])}"
+                    for k, st in states.items()
+                    if not (fresh[k] and st.stable)
+                )
                 raise DeployError(
                     f"gave up waiting after {fmt_elapsed(ops.timing.timeout)}: {waiting}; ECS carries on, "
-                    f"see `{ops.command} logs {next(k for k, st in states.items() if not st.stable)}`"
+                    f"see `{ops.command} logs {next(k for k, st in states.items() if not (fresh[k] and st.stable))}`"
                 )
             pacer.wait(changed=changed)
     except KeyboardInterrupt:
-        waiting = ", ".join(f"{k} {st.summary()}" for k, st in states.items() if not st.stable)
+        waiting = ", ".join(f"{k} {st.summary()}" for k, st in states.items() if not (fresh.get(k, True) and st.stable))
         raise Interrupted(
             f"stopped waiting: ECS carries on with the change{f' ({waiting})' if waiting else ''}"
         ) from None
 
 
+def _line(st: ServiceState, exp: Expect, fresh: bool) -> str:
+    """The progress line of one service; an answer that does not show the update yet says so
+    (never "stable": those are the old tasks)."""
+    if fresh:
+        return st.summary() + (" (stable)" if st.stable else "")
+    if exp.deployment is not None and st.primary_id != exp.deployment:
+        return f"{st.summary()}, ECS still shows deployment {st.primary_id or 'none'}, waiting for {exp.deployment}"
+    return f"{st.summary()}, ECS still shows desired {st.desired}, waiting for {exp.desired}"
+
+
 _EMPTY = ServiceState("", "", "", 0, 0, 0, "")
+_NO_EXPECT = Expect()
 
 
 # --- scale --------------------------------------------------------------------------------------
@@ -300,6 +369,7 @@ def scale(ops: Ops, keys: list[str], count: int) -> list[ScaleResult]:
     ]
     aas = ops.client("application-autoscaling")
     ecs = ops.client("ecs")
+    expect: dict[str, Expect] = {}
     for r in results:
         if r.range_before is not None and r.range_after is not None:
             if r.range_after != r.range_before:
@@ -317,9 +387,11 @@ def scale(ops: Ops, keys: list[str], count: int) -> list[ScaleResult]:
                 )
             else:
                 ops.emit(f"{r.key} has Application Auto Scaling (range {r.range_before}): keeping it")
+        expect[r.key] = Expect(desired=count)
         if r.before.desired != count:
-            ecs.update_service(cluster=target.cluster, service=r.name, desiredCount=count)
-    after = wait_stable(ops, keys, baseline=before)
+            reply = ecs.update_service(cluster=target.cluster, service=r.name, desiredCount=count)
+            expect[r.key] = Expect.of(reply, desired=count)
+    after = wait_stable(ops, keys, baseline=before, expect=expect)
     for r in results:
         r.after = after[r.key]
     return results
@@ -342,11 +414,13 @@ def restart(ops: Ops, keys: list[str]) -> tuple[list[str], dict[str, ServiceStat
     before = describe(ops, keys)
     running = [k for k in keys if before[k].desired > 0]
     ecs = ops.client("ecs")
+    expect = {}
     for key in running:
-        ecs.update_service(cluster=target.cluster, service=before[key].name, forceNewDeployment=True)
+        reply = ecs.update_service(cluster=target.cluster, service=before[key].name, forceNewDeployment=True)
+        expect[key] = Expect.of(reply)  # the new deployment: the old one may still answer, stable
     if not running:
         return [], before
-    return running, wait_stable(ops, running, baseline=before)
+    return running, wait_stable(ops, running, baseline=before, expect=expect)
 
 
 # --- ECS Exec -----------------------------------------------------------------------------------
