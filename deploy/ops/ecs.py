@@ -23,7 +23,8 @@ ScalableTarget's own properties change in the template; `scale --count <config m
 configured range back.
 
 Exported: SERVICES, Target, ServiceState, Expect, Range, ScaleResult, describe, wait_stable,
-check_count, allowed_counts, scale, restart, readers_running, TaskRef, find_task, exec_session.
+expect_task_definitions, check_count, allowed_counts, scale, restart, readers_running, TaskRef,
+find_task, exec_session.
 """
 
 from __future__ import annotations
@@ -144,6 +145,9 @@ class Expect:
 
     deployment: str | None = None
     desired: int | None = None
+    # After a stack update: the revision the stack names now, as the service's taskDefinition (the
+    # service-level field: with `stable` (one deployment, COMPLETED) that deployment runs it).
+    task_definition: str | None = None
 
     @classmethod
     def of(cls, reply: dict[str, Any], desired: int | None = None) -> Expect:
@@ -156,6 +160,8 @@ class Expect:
         """This answer already reflects the update: our deployment is the PRIMARY one, and the
         desired count is the one we set."""
         if self.deployment is not None and st.primary_id != self.deployment:
+            return False
+        if self.task_definition is not None and st.task_definition != self.task_definition:
             return False
         return self.desired is None or st.desired == self.desired
 
@@ -217,7 +223,7 @@ def wait_stable(
                 exp = expect.get(key, _NO_EXPECT)
                 if exp.desired is not None and st.desired == exp.desired:
                     counted.add(key)
-                fresh[key] = key in counted and (exp.deployment is None or st.primary_id == exp.deployment)
+                fresh[key] = key in counted and Expect(exp.deployment, None, exp.task_definition).seen_in(st)
                 for event in reversed(st.events):
                     if event.get("id") not in seen[key]:
                         seen[key].add(event.get("id"))
@@ -262,7 +268,33 @@ def _line(st: ServiceState, exp: Expect, fresh: bool) -> str:
         return st.summary() + (" (stable)" if st.stable else "")
     if exp.deployment is not None and st.primary_id != exp.deployment:
         return f"{st.summary()}, ECS still shows deployment {st.primary_id or 'none'}, waiting for {exp.deployment}"
+    if exp.task_definition is not None and st.task_definition != exp.task_definition:
+        shown = st.revision or "none"
+        return f"{st.summary()}, ECS still shows {shown}, waiting for {exp.task_definition.rsplit('/', 1)[-1]}"
     return f"{st.summary()}, ECS still shows desired {st.desired}, waiting for {exp.desired}"
+
+
+def expect_task_definitions(ops: Ops, stack: str) -> dict[str, Expect]:
+    """After a stack update (push's rollout): each service's task definition revision the stack
+    names now (its AWS::ECS::TaskDefinition resources; the family is the service's name), so the
+    wait does not take an answer still showing the old revision for the new one."""
+    target = Target.of(ops.cfg)
+    keys = {name: key for key, name in target.services}
+    cfn = ops.client("cloudformation")
+    found: dict[str, Expect] = {}
+    kwargs: dict[str, Any] = {"StackName": stack}
+    while True:
+        page = cfn.list_stack_resources(**kwargs)
+        for res in page.get("StackResourceSummaries") or []:
+            arn = str(res.get("PhysicalResourceId") or "")
+            if res.get("ResourceType") != "AWS::ECS::TaskDefinition" or ":task-definition/" not in arn:
+                continue
+            family = arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+            if family in keys:
+                found[keys[family]] = Expect(task_definition=arn)
+        if not page.get("NextToken"):
+            return found
+        kwargs["NextToken"] = page["NextToken"]
 
 
 _EMPTY = ServiceState("", "", "", 0, 0, 0, "")

@@ -23,10 +23,17 @@ from deploy.ops import ecs
 from tests.ops.conftest import fast, ops_for
 
 API = "hana-dev-api"
+TASK_DEFINITION = f"arn:aws:ecs:us-east-1:123456789012:task-definition/{API}"
 
 
 def state(
-    deployment: str, desired: int, running: int, rollout: str = "COMPLETED", old: str | None = None, reason: str = ""
+    deployment: str,
+    desired: int,
+    running: int,
+    rollout: str = "COMPLETED",
+    old: str | None = None,
+    reason: str = "",
+    revision: int = 3,
 ) -> dict[str, Any]:
     """One describe_services entry: the PRIMARY `deployment`, and `old` still ACTIVE when given."""
     deps = [
@@ -47,7 +54,7 @@ def state(
         "desiredCount": desired,
         "runningCount": running,
         "pendingCount": 0,
-        "taskDefinition": f"arn:aws:ecs:us-east-1:123456789012:task-definition/{API}:3",
+        "taskDefinition": f"{TASK_DEFINITION}:{revision}",
         "deployments": deps,
         "events": [],
     }
@@ -72,6 +79,19 @@ class LaggingEcs:
 
     def describe_scalable_targets(self, **_: Any) -> dict[str, Any]:  # application-autoscaling: none (dev)
         return {"ScalableTargets": []}
+
+    def list_stack_resources(self, StackName: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - cloudformation
+        self.calls.append(("list_stack_resources", {"StackName": StackName}))
+        return {
+            "StackResourceSummaries": [
+                {"LogicalResourceId": "ApiService", "ResourceType": "AWS::ECS::Service", "PhysicalResourceId": "x"},
+                {
+                    "LogicalResourceId": "ApiTaskDefinition",
+                    "ResourceType": "AWS::ECS::TaskDefinition",
+                    "PhysicalResourceId": f"{TASK_DEFINITION}:4",
+                },
+            ]
+        }
 
 
 def lagging_ops(fake: LaggingEcs, timeout: float = 60.0) -> tuple[Any, list[str]]:
@@ -180,3 +200,24 @@ def test_a_deployment_ecs_never_shows_ends_in_the_timeout_naming_both():
         "gave up waiting after 30s: api 2/2 running, ECS still shows deployment ecs-svc/old, waiting for "
         "ecs-svc/new; ECS carries on"
     )
+
+
+def test_after_a_stack_update_the_wait_takes_only_the_revision_the_stack_names():
+    """push's rollout: CloudFormation updated compute; an answer still naming the old revision is
+    not the new tasks running."""
+    fake = LaggingEcs(
+        [
+            state("ecs-svc/1", 2, 2, revision=3),  # stale: the old revision, stable
+            state("ecs-svc/2", 2, 1, "IN_PROGRESS", old="ecs-svc/1", revision=4),
+            state("ecs-svc/2", 2, 2, revision=4),
+        ],
+        updated={},
+    )
+    ops, lines = lagging_ops(fake)
+
+    expect = ecs.expect_task_definitions(ops, "hana-dev-compute")
+    states = ecs.wait_stable(ops, ["api"], expect=expect)
+
+    assert expect == {"api": ecs.Expect(task_definition=f"{TASK_DEFINITION}:4")}
+    assert states["api"].revision == "hana-dev-api:4" and states["api"].stable
+    assert text(lines)[0] == "api  2/2 running, ECS still shows hana-dev-api:3, waiting for hana-dev-api:4"
