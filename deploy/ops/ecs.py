@@ -1,10 +1,10 @@
 """The three ECS services: their state, waiting until they are stable (with progress), scaling
 (alongside Application Auto Scaling, never against it), restarting, and ECS Exec.
 
-Names: the cluster `hana-<env>` and the services `hana-<env>-<service>` come from naming.py (through
-engine/counts.py's `Target`, which the deployer reads live desired counts with), the same place the
-compute stack takes them from, so these commands need no stack lookup and work
-however compute was deployed. A missing cluster or service says to deploy compute.
+Names: the cluster `hana-<env>` and the services `hana-<env>-<service>` come from naming.py
+(through engine/counts.py's `Target`, which the deployer reads live desired counts with), the same
+place the compute stack takes them from, so these commands need no stack lookup and work however
+compute was deployed. A missing cluster or service says to deploy compute.
 
 Stable means what the `services_stable` waiter means, plus the rollout: the service is ACTIVE,
 has one deployment, runs as many tasks as it wants with none pending, and that deployment's
@@ -12,15 +12,16 @@ rollout (if ECS reports one) is COMPLETED. A rollout ECS marks FAILED (the circu
 the wait with ECS's reason. After our own UpdateService (`scale`, `restart`), an answer counts
 only once it shows that update (`Expect`: the PRIMARY deployment UpdateService returned, the
 desired count it set): ECS is eventually consistent, and its first answers can still show the old
-deployment, stable, or the old count.
+deployment, stable, or the old count. After a stack update (push), an answer counts once the
+service names the task definition revision the stack names (`expect_task_definitions`).
 
 Scaling and CloudFormation: `scale` calls UpdateService. The compute stack's `<X>DesiredCount`
 parameters do not fight it: on every stack update the deployer passes the count each service
-runs now, read by name from ECS (engine/counts.py). Where a service has a scalable target (prod), the target's range
-is moved first (`count`..max, or 0..0 to stop), otherwise Application Auto Scaling would undo the
-new count at its next evaluation. CloudFormation rewrites that range only when the
-ScalableTarget's own properties change in the template; `scale --count <config min>` puts the
-configured range back.
+runs now, read by name from ECS (engine/counts.py). Where a service has a scalable target (prod),
+the target's range is moved first (`count`..max, or 0..0 to stop), otherwise Application Auto
+Scaling would undo the new count at its next evaluation. CloudFormation rewrites that range only
+when the ScalableTarget's own properties change in the template; `scale --count <config min>`
+puts the configured range back.
 
 Exported: SERVICES, Target, ServiceState, Expect, Range, ScaleResult, describe, wait_stable,
 expect_task_definitions, check_count, allowed_counts, scale, restart, readers_running, TaskRef,
