@@ -131,7 +131,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
                 if not report.ok:
                     result = report.results["compute"]
                     raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
-                states = ecs.wait_stable(ops, list(SERVICES))
+                states = ecs.wait_stable(ops, list(SERVICES), expect=ecs.expect_task_definitions(ops, check.stack))
     rows = [[k, st.summary(), st.revision] for k, st in states.items()]
     click.echo(_table(["Service", "Tasks", "Task definition"], rows))
 

@@ -9,6 +9,9 @@ same templates the separate-stack deploy uses.
    URL, which is what makes CloudFormation update exactly the changed children.
 3. Check that main.yaml points at the keys just uploaded, then deploy `hana-<env>` from
    out/<env>/main.yaml like any other stack (change set, no-op detection, progress).
+   On an update, each `<X>DesiredCount` master parameter is the count the service runs now,
+   read from ECS by its name (engine/counts.py), never the master's previous value: the master
+   passes it to compute, and CloudFormation sends it to ECS (a stale "0" would stop prod).
 
 The key function is the generator's when it has one (`hana_templates.main.object_key`, which
 main.yaml's TemplateURLs are built with); until then `object_key` below, with the same
@@ -250,6 +253,7 @@ class Nested:
             body=body,
             parameters=params,
             defaults=declared,
+            # ImageTag: UsePreviousValue; *DesiredCount: the live ECS count (plan.ecs_live_value)
             keep_live=tuple(sorted(deploy_params & set(declared))),
             tags=project.tags(MAIN),
             termination_protection=self.deployer.protected,

@@ -29,8 +29,10 @@ from typing import Any
 from deploy.engine import adopt as adopting
 from deploy.engine.cfn import (
     USABLE,
+    Api,
     CredentialsExpired,
     Outcome,
+    Pacer,
     Preview,
     Request,
     Result,
@@ -213,27 +215,25 @@ class StackRow:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def ecs_live_value(aws: Any) -> Callable[[str, dict[str, str]], str | None]:
-    """For `<X>DesiredCount`: the running service's desired count, found through the stack's outputs
-    `ClusterName` and `<X>ServiceName`. None (-> UsePreviousValue) when that cannot be read."""
+def ecs_live_value(
+    aws: Any, project: Project, timing: Timing | None = None, cancel: threading.Event | None = None
+) -> Callable[[str, dict[str, str]], str | None]:
+    """For `<X>DesiredCount` on a stack update: the count the service runs now, read from ECS by
+    its name (counts.py), for the compute stack and the nested master alike; the template's
+    default for a service that does not exist yet; `CountUnreadable` (the update stops) when it
+    exists but cannot be read. None for every other parameter (-> UsePreviousValue)."""
+    from deploy.engine import counts
+
+    timing = timing or Timing()
+    cancel = cancel or threading.Event()
+    defaults = {p.name: p.default for spec in project.stacks.values() for p in spec.deploy_parameters}
 
     def value(parameter: str, outputs: dict[str, str]) -> str | None:
-        if not parameter.endswith("DesiredCount"):
+        key = counts.service_of(project.cfg, parameter)
+        if key is None or parameter not in defaults:
             return None
-        service = outputs.get(parameter.removesuffix("DesiredCount") + "ServiceName")
-        cluster = outputs.get("ClusterName")
-        if not service or not cluster:
-            return None
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            reply = aws.client("ecs").describe_services(cluster=cluster, services=[service])
-        except (BotoCoreError, ClientError):
-            return None
-        for svc in reply.get("services") or []:
-            if svc.get("status") == "ACTIVE":
-                return str(svc["desiredCount"])
-        return None
+        call = Api(aws.client("ecs"), Pacer(timing, cancel), timing.throttle_attempts)
+        return counts.desired_count(call, counts.Target.of(project.cfg), key, defaults[parameter], parameter)
 
     return value
 
@@ -263,7 +263,7 @@ class Deployer:
             self.reporter,
             self.timing,
             self.cancel,
-            live_value=ecs_live_value(aws),
+            live_value=ecs_live_value(aws, project, self.timing, self.cancel),
             upload=self._upload,
         )
 

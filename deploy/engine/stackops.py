@@ -66,6 +66,7 @@ from deploy.engine.cfn import (
 from deploy.engine.project import parse_template
 from deploy.engine.watch import Failed as _Failed
 from deploy.engine.watch import Watch, follow
+from deploy.errors import DeployError
 
 
 def _is_no_changes(text: str) -> bool:
@@ -354,7 +355,8 @@ class StackOps:
 
     def _parameters(self, req: Request, live: dict[str, Any] | None) -> list[dict[str, Any]]:
         """Explicit values, plus on update the live value of each deploy-time parameter: the running ECS
-        desired count when known (so a redeploy never resets what scaling set), else UsePreviousValue."""
+        desired count (so a redeploy never resets what scaling set; plan.ecs_live_value), else
+        UsePreviousValue. A live value that cannot be read fails the stack before anything is sent."""
         params: list[dict[str, Any]] = [{"ParameterKey": k, "ParameterValue": v} for k, v in req.parameters.items()]
         if live is None:
             return params
@@ -363,7 +365,10 @@ class StackOps:
         for name in req.keep_live:
             if name in req.parameters or name not in req.defaults or name not in live_params:
                 continue
-            value = self.live_value(name, outputs) if self.live_value else None
+            try:
+                value = self.live_value(name, outputs) if self.live_value else None
+            except DeployError as err:  # the live value exists but cannot be read: stop, never guess
+                raise _Failed(str(err)) from None
             if value is not None:
                 params.append({"ParameterKey": name, "ParameterValue": value})
             else:
