@@ -178,10 +178,10 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
                 restarted, states = ecs.restart(ops, list(SERVICES))
             else:
                 _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
-                report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
+                report = images.rollout(deployer, check, spec.tag)
                 click.echo(views.summary(report, project.env))
                 if not report.ok:
-                    result = report.results["compute"]
+                    result = report.results[check.key]
                     raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
                 states = ecs.wait_stable(ops, list(SERVICES))
     rows = [[k, st.summary(), st.revision] for k, st in states.items()]
