@@ -162,7 +162,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
                 raise DeployError(f"docker push reported success, but ECR has no image {repo.name}:{spec.tag}")
             click.echo(f"pushed {repo.uri}:{spec.tag} and :latest ({digest})")
         if check is None:
-            click.echo(f"not rolled out: run `{project.command()} stack compute -p ImageTag={spec.tag}` when ready")
+            click.echo(f"not rolled out: run `{images.later_rollout(ops, project, spec.tag, context)}` when ready")
             return
         if check.live_tag is None:
             click.echo(f"{check.stack} is not deployed yet: its first deploy runs :latest, this image")

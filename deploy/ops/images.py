@@ -31,7 +31,7 @@ With the local emulator there is no registry: the image is built and tagged, not
 the rollout runs against the emulator.
 
 Exported: BuildSpec, build_spec, docker_ready, Repository, repository, registry_login, build,
-push, remote_digest, RolloutCheck, check_rollout, rollout, live_counts, child_failure.
+push, remote_digest, later_rollout, RolloutCheck, check_rollout, rollout, live_counts, child_failure.
 """
 
 from __future__ import annotations
@@ -212,6 +212,27 @@ def push(ops: Ops, docker: str, repo: Repository, tags: list[str]) -> None:
 # --- rollout ------------------------------------------------------------------------------------
 
 
+def later_rollout(ops: Ops, project: Any, tag: str, context: str) -> str:
+    """After `push --no-rollout`: the command that rolls `tag` out. `stack compute -p ImageTag=<tag>`,
+    or in a nested deployment (whose children `stack` refuses) `push` again with the same tag and
+    context: the image is rebuilt from docker's cache, then rolled out through the master."""
+    import shlex
+
+    from botocore.exceptions import ClientError
+
+    from deploy.engine.project import MAIN
+
+    try:
+        stacks = ops.client("cloudformation").describe_stacks(StackName=project.stack_name(MAIN)).get("Stacks")
+    except ClientError as err:
+        if error_code(err) != "ValidationError" or "does not exist" not in str(err):
+            raise
+        stacks = []
+    if any(s.get("StackStatus") != "DELETE_COMPLETE" for s in stacks or []):
+        return f"{project.command()} push --context {shlex.quote(context)} --tag {tag}"
+    return f"{project.command()} stack compute -p ImageTag={tag}"
+
+
 @dataclass
 class RolloutCheck:
     stack: str  # what the rollout updates: hana-<env>-compute, or the nested master hana-<env>
@@ -322,7 +343,7 @@ def _rollout_nested(deployer: Any, check: RolloutCheck, tag: str) -> Any:
     if len(text.encode()) > MAX_INLINE_BODY_BYTES:  # deployed from the bucket (nested.Nested.deploy): same key
         bucket = live_params.get("TemplateBucket", "")
         url = template_url(bucket, deployer.aws.region, key_function()(MAIN, text))
-    if project.has_main() and parse_template(project.body(MAIN)) != template:
+    if project.has_main() and _local_differs(project.body(MAIN), template):
         deployer.reporter.note(
             MAIN,
             f"out/{project.env}/main.yaml differs from the deployed {check.stack}: this rollout changes the image "
@@ -357,6 +378,18 @@ def _rollout_nested(deployer: Any, check: RolloutCheck, tag: str) -> Any:
         if why:
             result.message = f"{child}: {why}; {then}"
     return report
+
+
+def _local_differs(body: str, template: dict[str, Any]) -> bool:
+    """out/<env>/main.yaml is not the deployed master's template (or does not parse: not ours to fix here)."""
+    import yaml
+
+    from deploy.engine.project import parse_template
+
+    try:
+        return parse_template(body) != template
+    except (yaml.YAMLError, BadInput):
+        return True
 
 
 def live_counts(deployer: Any, check: RolloutCheck, declared: dict[str, str | None]) -> dict[str, str]:

@@ -9,6 +9,7 @@ The templates are a copy of the repository's out/dev/ in tmp_path, so the test c
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from hana_templates import config, naming, registry
 from tests.ops import fakes
 from tests.ops.conftest import aws_on, fast
 from tests.ops.test_local_e2e import Run, desired
+from tests.test_docs import parse
 
 ENV = "dev"
 
@@ -167,10 +169,24 @@ def test_a_nested_deployment_through_status_outputs_plan_operations_push_and_del
     context.mkdir()
     (context / "Dockerfile").write_text("FROM scratch\n")
     fake_bin.add("docker", fakes.DOCKER)
+    later = cli_run("push", "--context", str(context), "--tag", "rc1", "--no-rollout")
+    assert later.code == 0, later.stdout + later.stderr
+    hint = f"python -m deploy --env dev --local push --context {context} --tag rc1"
+    assert later.stdout.strip().splitlines()[-1] == f"not rolled out: run `{hint}` when ready"
+    assert parse(shlex.split(hint)[3:])
+    main_yaml = out / ENV / "main.yaml"  # out/ moved on since the deploy: the rollout changes the image only
+    deployed_main = main_yaml.read_text()
+    main_yaml.write_text(deployed_main.replace("Description: '", "Description: 'changed ", 1))
     before = {n: s.get("LastUpdatedTime") for n, s in _stacks(emulator_server).items()}
-    pushed = cli_run("push", "--context", str(context), "--tag", "rc1")
+    pushed = cli_run(*shlex.split(hint)[6:])  # the hint, as printed (cli_run adds --env dev --local)
     assert pushed.code == 0, pushed.stdout + pushed.stderr
     assert f"ImageTag latest -> rc1 in {master}" in pushed.stderr
+    assert f"out/dev/main.yaml differs from the deployed {master}: this rollout changes the image only" in (
+        pushed.stderr
+    )
+    live_main = emulator_server.client("cloudformation").get_template(StackName=master)["TemplateBody"]
+    assert "changed" not in str(live_main)
+    main_yaml.write_text(deployed_main)
     params = {p["ParameterKey"]: p["ParameterValue"] for p in _stacks(emulator_server)[master]["Parameters"]}
     assert params["ImageTag"] == "rc1"
     assert {params[f"{s.name.capitalize()}DesiredCount"] for s in cfg.services} == {"1"}  # the live counts
