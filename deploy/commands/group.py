@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from deploy.commands.surface import mode_prefix, show_global_options, spec_name_text, version_option
 from hana_templates import config
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -115,7 +116,20 @@ class App:
 
 
 class DeployGroup(click.Group):
-    """A click group whose errors are one line each (see the module docstring)."""
+    """A click group whose errors are one line each (see the module docstring). Every command added
+    shows the group's options in its help ("Global options", from the group's own parameters), and
+    a spec command name (`deploy`, `aws:status`) is answered with ours."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        show_global_options(cmd, self)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands:
+            text = spec_name_text(args[0], args[1] if len(args) > 1 else None, self.commands, mode_prefix(ctx))
+            if text is not None:
+                raise click.UsageError(text, ctx)
+        return super().resolve_command(ctx, args)
 
     def main(
         self,
@@ -276,6 +290,7 @@ def cli(
     """Deploy HANA's CloudFormation stacks (out/<env>/*.yaml) in dependency order.
 
     \b
+    Examples:
     python -m deploy all                    deploy every stack (only what changed)
     python -m deploy plan                   what a deploy would change
     python -m deploy status                 stacks and key endpoints
@@ -323,3 +338,6 @@ def _local_mode(ctx: click.Context) -> tuple[None, str]:
         raise BadInput(str(err)) from None
     client.activate(endpoint)
     return None, endpoint
+
+
+cli.params.append(version_option())  # after the options above, before --help
