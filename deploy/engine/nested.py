@@ -23,8 +23,8 @@ resources and points `Project.stack_name` at the children (`hana-<env>-<Logical>
 status, outputs, plan, delete and the operations commands see the stacks that are really there.
 
 Exported: object_key, key_function, template_bucket, location_parameters, ensure_bucket,
-upload_templates, upload_one (one big template of the separate-stack deploy), find_children, Nested,
-MAX_INLINE_BODY_BYTES (from cfn.py).
+upload_templates, upload_one (one big template of the separate-stack deploy), find_children,
+children_of, Nested, MAX_INLINE_BODY_BYTES (from cfn.py).
 """
 
 from __future__ import annotations
@@ -283,10 +283,32 @@ def find_children(deployer: Any) -> bool:
     if master is None:
         project.children = {}
         return False
+    project.children = _children(deployer.aws.client("cloudformation"), project, master["StackId"])
+    return True
+
+
+def children_of(cfn: Any, project: Project) -> bool:
+    """`find_children` for callers without a deployer (`drift`): the same, with a CloudFormation client."""
+    from botocore.exceptions import ClientError
+
+    from deploy.engine.cfn import error_code, error_text
+
+    try:
+        stacks = cfn.describe_stacks(StackName=project.stack_name(MAIN)).get("Stacks") or []
+    except ClientError as err:
+        if error_code(err) == "ValidationError" and "does not exist" in error_text(err):
+            stacks = []
+        else:
+            raise
+    master = next((s for s in stacks if s.get("StackStatus") != "DELETE_COMPLETE"), None)
+    project.children = _children(cfn, project, master["StackId"]) if master is not None else {}
+    return master is not None
+
+
+def _children(cfn: Any, project: Project, master_id: str) -> dict[str, str]:
     by_logical = {k.replace("_", "").replace("-", "").lower(): k for k in project.stacks}
-    cfn = deployer.aws.client("cloudformation")
     children: dict[str, str] = {}
-    kwargs: dict[str, Any] = {"StackName": master["StackId"]}
+    kwargs: dict[str, Any] = {"StackName": master_id}
     while True:
         page = cfn.list_stack_resources(**kwargs)
         for res in page.get("StackResourceSummaries") or []:
@@ -298,5 +320,4 @@ def find_children(deployer: Any) -> bool:
         if not page.get("NextToken"):
             break
         kwargs["NextToken"] = page["NextToken"]
-    project.children = children
-    return True
+    return children
