@@ -69,6 +69,13 @@ from deploy.engine.watch import Watch, follow
 from deploy.errors import DeployError
 
 
+def _continue_rollback(req: Request) -> str:
+    """The command that continues this stack's rollback: `main` for the nested master (`stack main`
+    is no command), `stack <key>` for the others."""
+    what = "main" if req.key == "main" else f"stack {req.key}"
+    return f"{req.command} {what} --continue-rollback"
+
+
 def _is_no_changes(text: str) -> bool:
     return any(marker in text for marker in NO_CHANGES)
 
@@ -276,7 +283,7 @@ class StackOps:
                 if not req.continue_rollback:
                     raise _Failed(
                         f"{req.name} is UPDATE_ROLLBACK_FAILED{f' ({why})' if why else ''}: fix that cause, then run "
-                        f"`{req.command} stack {req.key} --continue-rollback` (or `aws cloudformation "
+                        f"`{_continue_rollback(req)}` (or `aws cloudformation "
                         f"continue-update-rollback --stack-name {req.name} --resources-to-skip <LogicalId>` to skip "
                         "a resource that cannot roll back)"
                     )
@@ -501,7 +508,7 @@ class StackOps:
         if final in FAILED_CREATE:
             hint = " (the next deploy deletes the failed stack and creates it again)"
         elif final == "UPDATE_ROLLBACK_FAILED":
-            hint = f"; after fixing it run `{req.command} stack {req.key} --continue-rollback`"
+            hint = f"; after fixing it run `{_continue_rollback(req)}`"
         raise _Failed(f"{final}: {why}{hint}")
 
     def _no_changes(self, req: Request, live: dict[str, Any] | None, notes: list[str]) -> Result:

@@ -112,6 +112,23 @@ def test_update_rollback_failed_says_exactly_what_to_run():
     assert "create_change_set" not in fake.ops()
 
 
+def test_the_nested_master_in_update_rollback_failed_is_continued_with_main():
+    """`stack main` is no command: the master's rollback continues with `main --continue-rollback`,
+    and the hint parses as printed."""
+    from tests.test_docs import parse
+
+    fake = FakeCfn()
+    stack = fake.add_stack(NAME, "UPDATE_ROLLBACK_FAILED")
+    failure_event(fake, stack, "Queue", "Resource handler returned message: Access Denied")
+
+    result = ops(fake).deploy(request(key="main", command="python -m deploy --env dev --local"))
+
+    assert result.outcome is Outcome.FAILED
+    hint = "python -m deploy --env dev --local main --continue-rollback"
+    assert f"`{hint}`" in result.message and "stack main" not in result.message
+    assert parse(hint.split()[3:]) == ["main"]
+
+
 def test_continue_rollback_recovers_then_updates():
     fake = FakeCfn()
     fake.add_stack(NAME, "UPDATE_ROLLBACK_FAILED", template="old")
