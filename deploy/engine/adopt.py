@@ -39,7 +39,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from deploy.engine import kept
+from deploy.engine import changeset, kept
 from deploy.engine.cfn import CAPABILITIES, Request, error_text
 from deploy.engine.kept import IDENTIFIERS, Kept
 from deploy.engine.project import Project
@@ -179,6 +179,7 @@ def run_import(ops: Any, req: Request, parameters: list[dict[str, Any]], notes: 
                 Capabilities=CAPABILITIES,
                 Tags=req.tags,
                 Description=f"{req.command}: import {len(req.imports)} existing resources into {req.key}",
+                ClientToken=changeset.token("import"),
             ),
         )
     except ClientError as err:
@@ -190,7 +191,12 @@ def run_import(ops: Any, req: Request, parameters: list[dict[str, Any]], notes: 
         ops._drop_review_stack(api, stack_id, quiet=True)
         raise ImportFailed(f"import change set failed: {reason}")
     watch = ops._watch_for(api, {"StackId": stack_id, "StackName": req.name}, len(changes))
-    ops._start(req.key, req.name, "IMPORT_IN_PROGRESS", lambda: api("execute_change_set", ChangeSetName=cs_id))
+    ops._start(
+        req.key,
+        req.name,
+        "IMPORT_IN_PROGRESS",
+        lambda: api("execute_change_set", ChangeSetName=cs_id, ClientRequestToken=changeset.token("execute")),
+    )
     final = ops._wait(req.key, watch, early=False)
     if final != "IMPORT_COMPLETE":
         why = watch.first_failure() or "no reason given"
