@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from deploy.engine import adopt as adopting
+from deploy.engine import snapshot
 from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
@@ -294,8 +295,7 @@ class Deployer:
         )
 
     def _parallel(self, fn: Callable[[str], Any], keys: list[str]) -> dict[str, Any]:
-        with ThreadPoolExecutor(max_workers=min(8, max(1, len(keys)))) as pool:
-            return dict(zip(keys, pool.map(fn, keys), strict=True))
+        return snapshot.parallel(fn, keys)
 
     def live(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
         """describe_stacks for each key (in parallel); None for a stack that does not exist."""
@@ -308,23 +308,33 @@ class Deployer:
         deps: Mapping[str, Iterable[str]],
         run: Callable[[str], Result],
         resume: str | None = None,
+        done: Mapping[str, Result] | None = None,
     ) -> RunReport:
         """Run `order` through the scheduler with progress; Ctrl-C -> Interrupted (saying to run
-        `resume`, default `all` or `delete`, to carry on)."""
+        `resume`, default `all` or `delete`, to carry on). `done`: stacks of `order` already known
+        to be finished (the up-front no-op check): reported, never scheduled."""
         start = self.timing.clock()
+        done = done or {}
         names = {k: (self.project.stack_name(k)) for k in order}
         self.reporter.begin(action, names, {k: frozenset(deps.get(k, ())) for k in order})
+        for key, result in done.items():
+            self.reporter.start(key)
+            self.reporter.finish(key, result)
         executor = self.executor_factory(self.concurrency)
         try:
-            results = run_graph(
-                order,
-                deps,
-                run,
-                concurrency=self.concurrency,
-                executor=executor,
-                on_start=self.reporter.start,
-                on_finish=lambda r: self.reporter.finish(r.key, r),
-                on_skip=lambda k, why: Result(k, names[k], Outcome.SKIPPED, message=why),
+            results = (
+                done
+                if len(done) == len(order)
+                else run_graph(
+                    [k for k in order if k not in done],
+                    deps,
+                    run,
+                    concurrency=self.concurrency,
+                    executor=executor,
+                    on_start=self.reporter.start,
+                    on_finish=lambda r: self.reporter.finish(r.key, r),
+                    on_skip=lambda k, why: Result(k, names[k], Outcome.SKIPPED, message=why),
+                )
             )
         except KeyboardInterrupt:
             self.interrupt()
@@ -345,6 +355,7 @@ class Deployer:
             raise
         executor.shutdown()
         self.reporter.close()
+        results = {k: results[k] if k in results else done[k] for k in order}
         return RunReport(action, results, self.timing.clock() - start)
 
     def interrupt(self) -> None:
@@ -385,15 +396,17 @@ class Deployer:
         Resources the new stacks would create that exist already (kept by a delete) stop the run
         before anything is written; with `adopt` they are imported into the new stacks (adopt.py)."""
         order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
-        self._refuse_if_nested()
-        existing = adopting.find_existing(self.project, self.aws, order, self.live(order))
+        outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
+        # Round 1: every stack this run reads or writes, and the nested master, in parallel (snapshot.py).
+        snap = snapshot.read(self.ops.describe, {k: self.project.stack_name(k) for k in [MAIN, *order, *outside]})
+        self._refuse_if_nested(snap.live[MAIN])
+        existing = adopting.find_existing(self.project, self.aws, order, {k: snap.live[k] for k in order})
         if existing and not adopt:
             raise DeployError(adopting.refusal(existing, self.project))
         restored = adopting.restore(self.aws, existing)
         outputs: dict[str, dict[str, str]] = {}
-        outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
         if outside:
-            live = self.live(outside)
+            live = {k: snap.live[k] for k in outside}
             unusable = [k for k in outside if live[k] is not None and live[k]["StackStatus"] not in USABLE]
             if unusable:  # deployed, but in a state whose outputs cannot be trusted: say which state
                 k = unusable[0]
@@ -412,13 +425,41 @@ class Deployer:
                     f"(`{self.project.command()} stack {missing[0]}`, or `{self.project.command()} all`)"
                 )
             outputs.update({k: outputs_of(live[k]) for k in outside})
+        extra = (overrides or {}) if keys else None
+        deps = {k: self.project.upstream(k) for k in order}
+
+        # Round 2: the no-op check of every deployed stack against the outputs read in round 1; the
+        # unchanged ones (and nothing downstream of a changed one) never enter the scheduler.
+        def request_now(key: str) -> Request | None:
+            if any(e.stack == key for e in existing):
+                return None
+            upstream = {u: outputs_of(snap.live[u]) for u in self.project.upstream(key) if snap.live.get(u)}
+            try:
+                return self._request(key, upstream, extra, continue_rollback)
+            except DeployError:
+                return None  # an output is missing: the scheduler's run says so
+
+        same = snapshot.unchanged(order, snap.live, request_now, self.ops.is_unchanged)
+        todo = snapshot.dirty(order, deps, same)
+        done: dict[str, Result] = {}
+        for key in order:
+            if key not in todo:
+                stack = snap.live[key] or {}
+                done[key] = Result(
+                    key,
+                    self.project.stack_name(key),
+                    Outcome.UNCHANGED,
+                    outputs=outputs_of(stack),
+                    status=stack.get("StackStatus"),
+                )
+                outputs[key] = done[key].outputs
         lock = threading.Lock()
 
         def run(key: str) -> Result:
             with lock:
                 upstream = {u: outputs[u] for u in self.project.upstream(key)}
             try:
-                request = self._request(key, upstream, (overrides or {}) if keys else None, continue_rollback)
+                request = self._request(key, upstream, extra, continue_rollback)
             except DeployError as err:
                 return Result(key, self.project.stack_name(key), Outcome.FAILED, message=str(err))
             mine = [e for e in existing if e.stack == key]
@@ -429,18 +470,17 @@ class Deployer:
                 outputs[key] = result.outputs
             return result
 
-        deps = {k: self.project.upstream(k) for k in order}
         resume = f"stack {order[0]}" if keys and len(order) == 1 else "all"
-        report = self.run("deploy", order, deps, run, resume=resume)
+        report = self.run("deploy", order, deps, run, resume=resume, done=done)
         report.notes.extend(restored)
         return report
 
     def _rank(self, key: str) -> int:
         return self.project.order().index(key)
 
-    def _refuse_if_nested(self) -> None:
+    def _refuse_if_nested(self, live: dict[str, Any] | None) -> None:
         main = self.project.stack_name(MAIN)
-        if self.ops.describe(main) is not None:
+        if live is not None:
             raise DeployError(
                 f"environment {self.project.env} is deployed as the nested stack {main} "
                 f"(`{self.project.command()} main`); deploying the separate stacks too would create every "
