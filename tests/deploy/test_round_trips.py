@@ -173,3 +173,30 @@ def test_a_change_in_net_that_keeps_its_outputs_rechecks_its_dependants_and_leav
     # store was settled up front: described once, in round 1
     assert rounds.ops("DescribeStacks").count("hana-dev-store") == 1
     assert rounds.ops("DescribeStacks").count("hana-dev-app") >= 2
+
+
+def test_plan_creates_the_change_sets_of_all_stacks_at_once(moto, tmp_path):
+    """Every CreateChangeSet of `plan` waits at a barrier for the other three: one at a time would
+    break it (BrokenBarrierError after its timeout, a bound on failure, not a measured time)."""
+    project = write_project(tmp_path, T.STACKS)
+    assert Deployer(project, hooked_aws(moto, Rounds(hold=0))).deploy().ok
+    for key in ("net", "store", "app"):
+        project = _edit(project, key, f"Description: {key} (test)", f"Description: {key} (test, edited)")
+    project = _edit(project, "edge", '"edge (test)"', '"edge (test, edited)"')
+    barrier = threading.Barrier(4, timeout=30)
+    rounds = Rounds(hold=0)
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+    def together(**_: Any) -> None:
+        barrier.wait()
+
+    session.events.register("before-call.cloudformation.CreateChangeSet", together)
+    aws = Aws(Settings(env="dev", endpoint_url=moto), "us-east-1", session=rounds.hook(session))
+
+    previews = Deployer(project, aws).plan()
+
+    assert [p.key for p in previews] == project.order()
+    assert all(p.state == "changes" for p in previews), previews
+    made = [(start, end) for op, _, start, end in rounds.calls if op == "CreateChangeSet"]
+    assert len(made) == 4
+    assert max(start for start, _ in made) < min(end for _, end in made)  # all four in flight together
