@@ -104,9 +104,15 @@ def deploy_all(
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
+    # Two parallel rounds of reads first (issue #17): when every stack is unchanged nothing will be
+    # written, so neither the preflight nor the deploy lock is needed and the no-op is reported at once.
+    survey = deployer.survey(continue_rollback=continue_rollback)
+    if not survey.todo:
+        _finish(deployer.deploy(survey=survey), project)
+        return
     _preflight(app, project, skip_preflight, adopt=adopt)
     with app.locked(wait_lock):
-        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt)
+        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt)  # surveyed again, locked
     _finish(report, project)
 
 

@@ -12,7 +12,7 @@ plan (change sets never executed), delete (the graph reversed), status and outpu
 stops the waiting and raises `Interrupted` naming the stacks still changing in AWS.
 
 Exported: Schedule, run_graph, ThreadExecutor, SimExecutor, FakeClock, critical_path,
-RunReport, StackRow, Deployer, ecs_live_value.
+RunReport, Survey, StackRow, Deployer, ecs_live_value.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from deploy.engine import snapshot
 from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
+from deploy.engine.snapshot import Survey
 from deploy.engine.stackops import StackOps
 from deploy.errors import BadInput, DeployError, Interrupted
 
@@ -383,6 +384,39 @@ class Deployer:
 
     # --- deploy ------------------------------------------------------------------------------
 
+    def survey(
+        self,
+        keys: list[str] | None = None,
+        *,
+        overrides: Mapping[str, str] | None = None,
+        continue_rollback: bool = False,
+    ) -> Survey:
+        """What a deploy of `keys` would have to do, in two parallel rounds of reads (snapshot.py):
+        every stack described, then every deployed one no-op checked against the outputs read.
+        Refuses (DeployError) when the environment is deployed nested. Writes nothing."""
+        order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
+        outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
+        # Round 1: every stack this run reads or writes, and the nested master, in parallel.
+        snap = snapshot.read(self.ops.describe, {k: self.project.stack_name(k) for k in [MAIN, *order, *outside]})
+        self._refuse_if_nested(snap.live[MAIN])
+        extra = (overrides or {}) if keys else None
+        deps = {k: self.project.upstream(k) for k in order}
+
+        # Round 2: the no-op check (a stack to be created, or left by a failed create, is no candidate).
+        def request_now(key: str) -> Request | None:
+            upstream = {u: outputs_of(snap.live[u]) for u in self.project.upstream(key) if snap.live.get(u)}
+            try:
+                return self._request(key, upstream, extra, continue_rollback)
+            except DeployError:
+                return None  # an output is missing: the scheduler's run says so
+
+        same = snapshot.unchanged(order, snap.live, request_now, self.ops.is_unchanged)
+        todo = snapshot.dirty(order, deps, same)
+        done = {
+            k: snapshot.unchanged_result(k, self.project.stack_name(k), snap.live[k]) for k in order if k not in todo
+        }
+        return Survey(order, outside, snap.live, todo, done, deps, keys, dict(overrides or {}), continue_rollback)
+
     def deploy(
         self,
         keys: list[str] | None = None,
@@ -390,23 +424,24 @@ class Deployer:
         overrides: Mapping[str, str] | None = None,
         continue_rollback: bool = False,
         adopt: bool = False,
+        survey: Survey | None = None,
     ) -> RunReport:
         """Deploy `keys` (default: every stack). Upstream stacks outside `keys` must exist already:
         their outputs are read from AWS; inside the run, outputs pass from stack to stack.
         Resources the new stacks would create that exist already (kept by a delete) stop the run
-        before anything is written; with `adopt` they are imported into the new stacks (adopt.py)."""
-        order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
-        outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
-        # Round 1: every stack this run reads or writes, and the nested master, in parallel (snapshot.py).
-        snap = snapshot.read(self.ops.describe, {k: self.project.stack_name(k) for k in [MAIN, *order, *outside]})
-        self._refuse_if_nested(snap.live[MAIN])
-        existing = adopting.find_existing(self.project, self.aws, order, {k: snap.live[k] for k in order})
+        before anything is written; with `adopt` they are imported into the new stacks (adopt.py).
+        Only the stacks the survey (taken here, or given: the same keys and options) found changed,
+        and the stacks downstream of them, enter the scheduler."""
+        if survey is None:
+            survey = self.survey(keys, overrides=overrides, continue_rollback=continue_rollback)
+        keys, overrides, continue_rollback = survey.keys, survey.overrides, survey.continue_rollback
+        order, outside, live = survey.order, survey.outside, survey.live
+        existing = adopting.find_existing(self.project, self.aws, order, {k: live[k] for k in order})
         if existing and not adopt:
             raise DeployError(adopting.refusal(existing, self.project))
         restored = adopting.restore(self.aws, existing)
         outputs: dict[str, dict[str, str]] = {}
         if outside:
-            live = {k: snap.live[k] for k in outside}
             unusable = [k for k in outside if live[k] is not None and live[k]["StackStatus"] not in USABLE]
             if unusable:  # deployed, but in a state whose outputs cannot be trusted: say which state
                 k = unusable[0]
@@ -426,33 +461,9 @@ class Deployer:
                 )
             outputs.update({k: outputs_of(live[k]) for k in outside})
         extra = (overrides or {}) if keys else None
-        deps = {k: self.project.upstream(k) for k in order}
-
-        # Round 2: the no-op check of every deployed stack against the outputs read in round 1; the
-        # unchanged ones (and nothing downstream of a changed one) never enter the scheduler.
-        def request_now(key: str) -> Request | None:
-            if any(e.stack == key for e in existing):
-                return None
-            upstream = {u: outputs_of(snap.live[u]) for u in self.project.upstream(key) if snap.live.get(u)}
-            try:
-                return self._request(key, upstream, extra, continue_rollback)
-            except DeployError:
-                return None  # an output is missing: the scheduler's run says so
-
-        same = snapshot.unchanged(order, snap.live, request_now, self.ops.is_unchanged)
-        todo = snapshot.dirty(order, deps, same)
-        done: dict[str, Result] = {}
-        for key in order:
-            if key not in todo:
-                stack = snap.live[key] or {}
-                done[key] = Result(
-                    key,
-                    self.project.stack_name(key),
-                    Outcome.UNCHANGED,
-                    outputs=outputs_of(stack),
-                    status=stack.get("StackStatus"),
-                )
-                outputs[key] = done[key].outputs
+        deps = survey.deps
+        done = survey.done
+        outputs.update({k: r.outputs for k, r in done.items()})
         lock = threading.Lock()
 
         def run(key: str) -> Result:

@@ -19,7 +19,7 @@ live value either way), so round 2 reads no ECS service.
 downstream of one (its inputs may change when the upstream stack's outputs do; the scheduler checks
 it again with the new outputs).
 
-Exported: Snapshot, read, unchanged, dirty, WIDTH.
+Exported: Survey, Snapshot, read, unchanged, dirty, unchanged_result, parallel, WIDTH.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from deploy.engine.cfn import DONE_OK, Request
+from deploy.engine.cfn import DONE_OK, Outcome, Request, Result, outputs_of
 
 # Calls of one round in flight at once: every stack of an environment (ten with the nested master)
 # plus the upstream stacks, so a round is never split into two waves by the pool.
@@ -43,6 +43,21 @@ def parallel(fn: Callable[[str], Any], keys: Iterable[str]) -> dict[str, Any]:
         return {}
     with ThreadPoolExecutor(max_workers=min(WIDTH, len(keys)), thread_name_prefix="read") as pool:
         return dict(zip(keys, pool.map(fn, keys), strict=True))
+
+
+@dataclass
+class Survey:
+    """What a deploy would do (Deployer.survey): `todo` enters the scheduler, `done` is unchanged."""
+
+    order: list[str]
+    outside: list[str]  # upstream stacks of `order` outside it (their outputs are read)
+    live: dict[str, dict[str, Any] | None]
+    todo: list[str]
+    done: dict[str, Result]
+    deps: dict[str, frozenset[str]]
+    keys: list[str] | None
+    overrides: dict[str, str]
+    continue_rollback: bool
 
 
 @dataclass
@@ -89,3 +104,9 @@ def dirty(order: Iterable[str], deps: Mapping[str, Iterable[str]], same: set[str
         if key not in same or any(d in out for d in deps.get(key, ())):
             out.append(key)
     return out
+
+
+def unchanged_result(key: str, name: str, live: dict[str, Any] | None) -> Result:
+    """The Result of a stack the survey found unchanged: its live outputs and status."""
+    stack = live or {}
+    return Result(key, name, Outcome.UNCHANGED, outputs=outputs_of(stack), status=stack.get("StackStatus"))
