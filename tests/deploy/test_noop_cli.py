@@ -33,28 +33,35 @@ def preflights(monkeypatch) -> list[object]:
     return calls
 
 
-def _all(url, project):
+def _run(url, project, args):
     aws = moto_aws(url)
     app = App(project_factory=lambda env: project, aws_factory=lambda settings, region: aws, interactive=lambda: False)
-    return CliRunner().invoke(cli, ["all"], obj=app)
+    return CliRunner().invoke(cli, args, obj=app)
 
 
-def test_a_noop_all_runs_no_preflight_and_takes_no_lock_and_a_change_does_both(moto, tmp_path, preflights):
+@pytest.mark.parametrize(
+    ("args", "edited", "summary"),
+    [(["all"], "net", ": 4 unchanged"), (["stack", "app"], "app", ": 1 unchanged")],
+    ids=["all", "stack"],
+)
+def test_a_noop_runs_no_preflight_and_takes_no_lock_and_a_change_does_both(
+    moto, tmp_path, preflights, args, edited, summary
+):
     project = write_project(tmp_path, T.STACKS)
-    assert _all(moto, project).exit_code == 0
+    assert _run(moto, project, ["all"]).exit_code == 0
     assert len(preflights) == 1
     other = Holder("ci-runner-7", 4242, "ci", "python -m deploy all (env dev)", "2026-12-05T07:00:00Z", "x")
     moto_aws(moto).client("ssm").put_parameter(Name=NAME, Value=json.dumps(other.__dict__), Type="String")
 
-    again = _all(moto, project)  # another run holds the lock: a no-op does not need it
+    again = _run(moto, project, args)  # another run holds the lock: a no-op does not need it
 
     assert again.exit_code == 0, again.output
-    assert ": 4 unchanged" in again.stdout
+    assert summary in again.stdout
     assert len(preflights) == 1
 
-    body = project.path("net").read_text()
-    project.path("net").write_text(body.replace("Description: net (test)", "Description: net (edited)"))
-    changed = _all(moto, Project(project.cfg, project.stacks, project.out_dir))  # bodies are cached: a new one
+    body = project.path(edited).read_text()
+    project.path(edited).write_text(body.replace(f"Description: {edited} (test)", f"Description: {edited} (edited)"))
+    changed = _run(moto, Project(project.cfg, project.stacks, project.out_dir), args)  # bodies are cached
 
     assert changed.exit_code == 1
     assert "another run holds the deploy lock of dev" in changed.stderr.strip().splitlines()[-1]
