@@ -7,7 +7,9 @@ directly or not, as skipped. `run_graph` drives a Schedule with an executor: `Th
 benchmark run the very same loop with given per-stack durations). Stacks already running when
 another fails are left to finish.
 
-`Deployer` builds the runs the CLI offers: deploy (parameters resolved from upstream outputs),
+`Deployer` builds the runs the CLI offers: survey (every stack read and no-op checked up front,
+in two parallel rounds of calls: snapshot.py), deploy (only the changed stacks and those downstream
+of them enter the scheduler; parameters resolved from upstream outputs),
 plan (change sets never executed), delete (the graph reversed), status and outputs. Ctrl-C
 stops the waiting and raises `Interrupted` naming the stacks still changing in AWS.
 

@@ -200,3 +200,21 @@ def test_plan_creates_the_change_sets_of_all_stacks_at_once(moto, tmp_path):
     made = [(start, end) for op, _, start, end in rounds.calls if op == "CreateChangeSet"]
     assert len(made) == 4
     assert max(start for start, _ in made) < min(end for _, end in made)  # all four in flight together
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        pytest.param(set(), [], id="nothing"),
+        pytest.param({"waf"}, ["waf"], id="a-leaf"),
+        pytest.param({"network"}, ["network", "database", "compute", "waf", "observability"], id="network"),
+        pytest.param({"secrets"}, ["secrets", "iam", "database", "compute", "waf", "observability"], id="secrets"),
+    ],
+)
+def test_the_scheduler_gets_the_changed_stacks_and_everything_downstream_of_them(changed, expected):
+    from deploy.engine import snapshot
+    from hana_templates import registry
+
+    order = registry.order()
+    deps = {k: registry.STACKS[k].upstream for k in order}
+    assert snapshot.dirty(order, deps, set(order) - changed) == expected
