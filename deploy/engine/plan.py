@@ -312,11 +312,13 @@ class Deployer:
         run: Callable[[str], Result],
         resume: str | None = None,
         done: Mapping[str, Result] | None = None,
+        started: float | None = None,
     ) -> RunReport:
         """Run `order` through the scheduler with progress; Ctrl-C -> Interrupted (saying to run
         `resume`, default `all` or `delete`, to carry on). `done`: stacks of `order` already known
-        to be finished (the up-front no-op check): reported, never scheduled."""
-        start = self.timing.clock()
+        to be finished (the up-front no-op check): reported, never scheduled; `started`: when the
+        run began (the survey's start), default now."""
+        start = self.timing.clock() if started is None else started
         done = done or {}
         names = {k: (self.project.stack_name(k)) for k in order}
         self.reporter.begin(action, names, {k: frozenset(deps.get(k, ())) for k in order})
@@ -396,6 +398,7 @@ class Deployer:
         """What a deploy of `keys` would have to do, in two parallel rounds of reads (snapshot.py):
         every stack described, then every deployed one no-op checked against the outputs read.
         Refuses (DeployError) when the environment is deployed nested. Writes nothing."""
+        started = self.timing.clock()
         order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
         outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
         # Round 1: every stack this run reads or writes, and the nested master, in parallel.
@@ -417,7 +420,9 @@ class Deployer:
         done = {
             k: snapshot.unchanged_result(k, self.project.stack_name(k), snap.live[k]) for k in order if k not in todo
         }
-        return Survey(order, outside, snap.live, todo, done, deps, keys, dict(overrides or {}), continue_rollback)
+        return Survey(
+            order, outside, snap.live, todo, done, deps, keys, dict(overrides or {}), continue_rollback, started
+        )
 
     def deploy(
         self,
@@ -484,7 +489,7 @@ class Deployer:
             return result
 
         resume = f"stack {order[0]}" if keys and len(order) == 1 else "all"
-        report = self.run("deploy", order, deps, run, resume=resume, done=done)
+        report = self.run("deploy", order, deps, run, resume=resume, done=done, started=survey.started)
         report.notes.extend(restored)
         return report
 

@@ -58,6 +58,7 @@ class Survey:
     keys: list[str] | None
     overrides: dict[str, str]
     continue_rollback: bool
+    started: float = 0.0  # Timing.clock() when the survey began: the run's elapsed time counts from it
 
 
 @dataclass

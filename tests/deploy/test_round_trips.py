@@ -218,3 +218,25 @@ def test_the_scheduler_gets_the_changed_stacks_and_everything_downstream_of_them
     order = registry.order()
     deps = {k: registry.STACKS[k].upstream for k in order}
     assert snapshot.dirty(order, deps, set(order) - changed) == expected
+
+
+def test_the_elapsed_time_of_a_noop_counts_from_the_survey(moto, tmp_path):
+    """The summary's `in 0.2s` is the whole run: the up-front reads are most of a no-op."""
+    from deploy.engine.cfn import Timing
+    from deploy.engine.plan import FakeClock
+
+    project = write_project(tmp_path, T.STACKS)
+    assert Deployer(project, hooked_aws(moto, Rounds(hold=0))).deploy().ok
+    clock = FakeClock()
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+    def tick(**_: Any) -> None:  # every API call takes one second of the fake clock
+        clock.now += 1.0
+
+    session.events.register("before-send", tick)
+    aws = Aws(Settings(env="dev", endpoint_url=moto), "us-east-1", session=session)
+
+    report = Deployer(project, aws, timing=Timing(clock=clock)).deploy()
+
+    assert {r.outcome for r in report.results.values()} == {Outcome.UNCHANGED}
+    assert report.elapsed == clock.now == 9.0  # five stacks described (with the nested master), four templates
