@@ -1,11 +1,4 @@
-"""Many stacks: the dependency-graph scheduler and the runs built on it.
-
-`Schedule` is the pure scheduling state: a stack is ready as soon as its *own* upstream stacks
-have succeeded (a true graph, not waves), and a failure marks every stack that depends on it,
-directly or not, as skipped. `run_graph` drives a Schedule with an executor: `ThreadExecutor`
-(real runs, `concurrency` stacks at a time) or `SimExecutor` (a fake clock: tests and the
-benchmark run the very same loop with given per-stack durations). Stacks already running when
-another fails are left to finish.
+"""Many stacks: the runs built on the dependency-graph scheduler (scheduler.py).
 
 `Deployer` builds the runs the CLI offers: survey (every stack read and no-op checked up front,
 in two parallel rounds of calls: snapshot.py), deploy (only the changed stacks and those downstream
@@ -13,173 +6,61 @@ of them enter the scheduler; parameters resolved from upstream outputs),
 plan (change sets never executed), delete (the graph reversed), status and outputs. Ctrl-C
 stops the waiting and raises `Interrupted` naming the stacks still changing in AWS.
 
-Exported: Schedule, run_graph, ThreadExecutor, SimExecutor, FakeClock, critical_path,
-RunReport, Survey, StackRow, Deployer, ecs_live_value.
+Exported: RunReport, Survey, StackRow, Deployer, ecs_live_value, parse_overrides; and, from
+scheduler.py, Schedule, run_graph, ThreadExecutor, SimExecutor, FakeClock, critical_path.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from deploy.engine import adopt as adopting
 from deploy.engine import snapshot
-from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
+from deploy.engine.cfn import (
+    USABLE,
+    Api,
+    CredentialsExpired,
+    Outcome,
+    Pacer,
+    Preview,
+    Request,
+    Result,
+    Timing,
+    Unreachable,
+    outputs_of,
+)
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
+from deploy.engine.scheduler import (  # re-exported: the scheduler lived here
+    FakeClock,
+    Schedule,
+    SimExecutor,
+    ThreadExecutor,
+    critical_path,
+    run_graph,
+)
 from deploy.engine.snapshot import Survey
 from deploy.engine.stackops import StackOps
 from deploy.errors import BadInput, DeployError, Interrupted
 
-# --- the scheduler -----------------------------------------------------------------------------
-
-
-class Schedule:
-    """Which stacks may start now. Dependencies outside `order` count as satisfied (they exist already)."""
-
-    def __init__(self, order: Iterable[str], deps: Mapping[str, Iterable[str]]):
-        self.order = list(order)
-        members = set(self.order)
-        self.deps = {k: frozenset(deps.get(k, ())) & members for k in self.order}
-        self.pending = list(self.order)
-        self.running: set[str] = set()
-        self.ok: set[str] = set()
-        self.failed: set[str] = set()
-        self.skipped: dict[str, str] = {}
-
-    def ready(self) -> list[str]:
-        return [k for k in self.pending if self.deps[k] <= self.ok]
-
-    def start(self, key: str) -> None:
-        self.pending.remove(key)
-        self.running.add(key)
-
-    def finish(self, key: str, ok: bool) -> dict[str, str]:
-        """Record the outcome of `key`; returns the stacks this skips (key -> reason)."""
-        self.running.discard(key)
-        (self.ok if ok else self.failed).add(key)
-        newly: dict[str, str] = {}
-        changed = not ok
-        while changed:
-            changed = False
-            for k in list(self.pending):
-                blockers = sorted(self.deps[k] & (self.failed | set(self.skipped)))
-                if blockers:
-                    b = blockers[0]
-                    reason = f"{b} failed" if b in self.failed else f"{b} was skipped"
-                    self.pending.remove(k)
-                    self.skipped[k] = newly[k] = reason
-                    changed = True
-        return newly
-
-    @property
-    def finished(self) -> bool:
-        return not self.pending and not self.running
-
-
-class ThreadExecutor:
-    """Runs each stack in a worker thread; `wait_any` wakes often so Ctrl-C reaches the main thread."""
-
-    def __init__(self, workers: int):
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack")
-        self.futures: dict[Future, str] = {}
-
-    def submit(self, key: str, fn: Callable[[], Any]) -> None:
-        self.futures[self.pool.submit(fn)] = key
-
-    def wait_any(self) -> list[tuple[str, Any]]:
-        done, _ = wait(list(self.futures), timeout=0.25, return_when=FIRST_COMPLETED)
-        finished = []
-        for fut in done:
-            key = self.futures.pop(fut)
-            err = fut.exception()
-            finished.append((key, err if err is not None else fut.result()))
-        return finished
-
-    def shutdown(self, grace: float = 0.0) -> None:
-        if grace and self.futures:
-            wait(list(self.futures), timeout=grace)
-        self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-class FakeClock:
-    def __init__(self, now: float = 0.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class SimExecutor:
-    """Runs stacks on a fake clock: `fn` runs at submit time (it can read the clock: that is its start),
-    and the stack completes `duration(key)` later; `wait_any` advances the clock to the next completion."""
-
-    def __init__(self, clock: FakeClock, duration: Callable[[str], float]):
-        self.clock = clock
-        self.duration = duration
-        self._heap: list[tuple[float, int, str, Any]] = []
-        self._seq = itertools.count()
-
-    def submit(self, key: str, fn: Callable[[], Any]) -> None:
-        heapq.heappush(self._heap, (self.clock.now + self.duration(key), next(self._seq), key, fn()))
-
-    def wait_any(self) -> list[tuple[str, Any]]:
-        at, _, key, result = heapq.heappop(self._heap)
-        self.clock.now = max(self.clock.now, at)
-        return [(key, result)]
-
-    def shutdown(self, grace: float = 0.0) -> None:
-        self._heap.clear()
-
-
-def run_graph(
-    order: Iterable[str],
-    deps: Mapping[str, Iterable[str]],
-    run: Callable[[str], Result],
-    *,
-    concurrency: int,
-    executor: Any,
-    on_start: Callable[[str], None] = lambda key: None,
-    on_finish: Callable[[Result], None] = lambda result: None,
-    on_skip: Callable[[str, str], Result],
-) -> dict[str, Result]:
-    """Run every stack of `order`, each as soon as its own dependencies succeeded, at most
-    `concurrency` at a time (ready stacks start in `order`). Returns key -> Result."""
-    sched = Schedule(order, deps)
-    results: dict[str, Result] = {}
-    while not sched.finished:
-        for key in sched.ready():
-            if len(sched.running) >= concurrency:
-                break
-            sched.start(key)
-            on_start(key)
-            executor.submit(key, lambda key=key: run(key))
-        if not sched.running:
-            raise AssertionError(f"nothing can start: {sched.pending}")  # a cycle; the registry forbids it
-        for key, value in executor.wait_any():
-            if isinstance(value, BaseException):
-                raise value
-            results[key] = value
-            on_finish(value)
-            for skipped, reason in sched.finish(key, value.outcome.ok).items():
-                results[skipped] = on_skip(skipped, reason)
-                on_finish(results[skipped])
-    return {k: results[k] for k in sched.order}
-
-
-def critical_path(order: Iterable[str], deps: Mapping[str, Iterable[str]], duration: Mapping[str, float]) -> float:
-    """The longest chain of durations through the graph: no schedule can finish sooner."""
-    finish: dict[str, float] = {}
-    for key in order:  # `order` is topological
-        finish[key] = duration[key] + max((finish[d] for d in deps.get(key, ()) if d in finish), default=0.0)
-    return max(finish.values(), default=0.0)
-
+__all__ = [
+    "Deployer",
+    "FakeClock",
+    "RunReport",
+    "Schedule",
+    "SimExecutor",
+    "StackRow",
+    "Survey",
+    "ThreadExecutor",
+    "critical_path",
+    "ecs_live_value",
+    "parse_overrides",
+    "run_graph",
+]
 
 # --- runs -----------------------------------------------------------------------------------
 
@@ -207,27 +88,25 @@ class StackRow:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def ecs_live_value(aws: Any) -> Callable[[str, dict[str, str]], str | None]:
-    """For `<X>DesiredCount`: the running service's desired count, found through the stack's outputs
-    `ClusterName` and `<X>ServiceName`. None (-> UsePreviousValue) when that cannot be read."""
+def ecs_live_value(
+    aws: Any, project: Project, timing: Timing | None = None, cancel: threading.Event | None = None
+) -> Callable[[str, dict[str, str]], str | None]:
+    """For `<X>DesiredCount` on a stack update: the count the service runs now, read from ECS by
+    its name (counts.py), for the compute stack and the nested master alike; the template's
+    default for a service that does not exist yet; `CountUnreadable` (the update stops) when it
+    exists but cannot be read. None for every other parameter (-> UsePreviousValue)."""
+    from deploy.engine import counts
+
+    timing = timing or Timing()
+    cancel = cancel or threading.Event()
+    defaults = {p.name: p.default for spec in project.stacks.values() for p in spec.deploy_parameters}
 
     def value(parameter: str, outputs: dict[str, str]) -> str | None:
-        if not parameter.endswith("DesiredCount"):
+        key = counts.service_of(project.cfg, parameter)
+        if key is None or parameter not in defaults:
             return None
-        service = outputs.get(parameter.removesuffix("DesiredCount") + "ServiceName")
-        cluster = outputs.get("ClusterName")
-        if not service or not cluster:
-            return None
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            reply = aws.client("ecs").describe_services(cluster=cluster, services=[service])
-        except (BotoCoreError, ClientError):
-            return None
-        for svc in reply.get("services") or []:
-            if svc.get("status") == "ACTIVE":
-                return str(svc["desiredCount"])
-        return None
+        call = Api(aws.client("ecs"), Pacer(timing, cancel), timing.throttle_attempts)
+        return counts.desired_count(call, counts.Target.of(project.cfg), key, defaults[parameter], parameter)
 
     return value
 
@@ -245,15 +124,29 @@ class Deployer:
         self.project = project
         self.aws = aws
         self.reporter = reporter or NullReporter()
-        self.timing = timing or Timing()
+        # The emulator on loopback keeps short polls (no shared quota there); AWS gets watch.py's policy.
+        self.timing = timing or (
+            Timing.local() if getattr(getattr(aws, "settings", None), "local", False) else Timing()
+        )
         self.concurrency = concurrency
         self.executor_factory = executor_factory
         self.cancel = threading.Event()
         self.ops = StackOps(
-            aws.client("cloudformation"), self.reporter, self.timing, self.cancel, live_value=ecs_live_value(aws)
+            aws.client("cloudformation"),
+            self.reporter,
+            self.timing,
+            self.cancel,
+            live_value=ecs_live_value(aws, project, self.timing, self.cancel),
+            upload=self._upload,
         )
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _upload(self, key: str, body: str) -> str:
+        """A template too big to send inline: into the template bucket; its TemplateURL."""
+        from deploy.engine.nested import upload_one
+
+        return upload_one(self.aws, self.project, key, body)
 
     def find_nested(self) -> bool:
         """A nested deployment (`hana-<env>` exists): the project's stack names become its children's."""
@@ -352,6 +245,8 @@ class Deployer:
             executor.shutdown(grace=0.5)
             flying = dict(self.ops.in_flight)
             self.reporter.close()
+            if isinstance(lost, CredentialsExpired):
+                raise CredentialsExpired(self._expired_message(str(lost), resume or action, flying)) from None
             raise Unreachable(self._lost_message(str(lost), resume or action, flying)) from None
         except BaseException:
             self.cancel.set()
@@ -375,6 +270,21 @@ class Deployer:
             return f"{lost}; nothing was changing in AWS; run {again} when it answers again"
         changing = ", ".join(f"{name} ({status})" for name, status in flying.values())
         return f"{lost}; in flight when it stopped answering: {changing}; run {again} when it answers again"
+
+    def _expired_message(self, why: str, resume: str, flying: dict[str, tuple[str, str]]) -> str:
+        """Credentials that stopped working mid-run: an interruption, not a failure of the stacks."""
+        from deploy.aws.session import LOGIN_HINT
+
+        again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
+        profile = getattr(self.aws, "profile", None) or "NAME"
+        login = f"`{self.project.command()} {LOGIN_HINT.removeprefix('python -m deploy ').format(profile=profile)}`"
+        changing = (
+            "still changing in AWS (CloudFormation carries on without us): "
+            + ", ".join(f"{name} ({status})" for name, status in flying.values())
+            if flying
+            else "nothing was changing in AWS"
+        )
+        return f"{why}; {changing}; sign in again with {login}, then resume with {again}"
 
     def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
         again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
