@@ -50,7 +50,8 @@ class App:
             if self.settings.emulator:
                 self._project.mode = "--local"
             elif self.settings.endpoint_url:
-                self._project.mode = f"--endpoint-url {self.settings.endpoint_url}"
+                trust = " --trust-endpoint" if self.settings.trust_endpoint and not self.settings.local else ""
+                self._project.mode = f"--endpoint-url {self.settings.endpoint_url}{trust}"
         return self._project
 
     def aws(self) -> Any:
@@ -173,7 +174,7 @@ class DeployGroup(click.Group):
 # The group's own options, accepted after the command name too (`login --profile X`, `status
 # --env prod`, `all --local`): each value-taking one with its value, each flag alone.
 GLOBAL_VALUE_OPTIONS = ("--env", "--profile", "--region", "--endpoint-url")
-GLOBAL_FLAGS = ("--local", "--debug")
+GLOBAL_FLAGS = ("--local", "--debug", "--trust-endpoint")
 
 
 def hoist_global_options(argv: list[str], commands: dict[str, click.Command] | None = None) -> list[str]:
@@ -262,6 +263,12 @@ wait_for_lock = click.option(
     help="Use the local AWS emulator (`python -m deploy local`) at $HANA_EMULATOR_URL or "
     "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS.",
 )
+@click.option(
+    "--trust-endpoint",
+    is_flag=True,
+    help="Allow an --endpoint-url ($AWS_ENDPOINT_URL, $AWS_ENDPOINT_URL_<SERVICE>) that is not on this machine: "
+    "your credentials sign every call sent there, and it answers the account check itself.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.pass_context
 def cli(
@@ -271,6 +278,7 @@ def cli(
     region: str | None,
     endpoint_url: str | None,
     local: bool,
+    trust_endpoint: bool,
     debug: bool,
 ) -> None:
     """Deploy HANA's CloudFormation stacks (out/<env>/*.yaml) in dependency order.
@@ -288,8 +296,11 @@ def cli(
 
     if env not in config.ENVIRONMENTS:
         raise BadInput(f"unknown environment {env!r}; allowed: {', '.join(config.ENVIRONMENTS)}")
+    from click.core import ParameterSource
+
     if local:
         profile, endpoint_url = _local_mode(ctx)
+    from_env = not local and ctx.get_parameter_source("endpoint_url") == ParameterSource.ENVIRONMENT
     app = ctx.ensure_object(App)
     app.settings = Settings(
         env=env,
@@ -298,6 +309,8 @@ def cli(
         endpoint_url=endpoint_url or None,
         debug=debug,
         emulator=local,
+        trust_endpoint=trust_endpoint,
+        endpoint_from_env=from_env,
     )
     if debug:
         import logging
