@@ -45,9 +45,12 @@ def run(
     assume: tuple[str, ...] = (),
     profile: str | None = None,
     out_dir: Path = DEFAULT_OUT,
+    width: int | None = None,
 ) -> None:
     """Print the estimates of `envs` (the body of both `python -m hana_cost` and `python -m deploy
-    cost`). Expected failures raise HanaError (CostError, ConfigError) with a one-line message."""
+    cost`): with more than one, a one-screen summary first. Tables fit `width` columns (default: the
+    terminal's, $COLUMNS; unlimited when the output is no terminal). Expected failures raise
+    HanaError (CostError, ConfigError) with a one-line message."""
     overrides = parse_overrides(assume)
     prices = PriceTable()
     notes: list[str] = []
@@ -70,15 +73,26 @@ def run(
         return
     for note in notes:
         click.echo(f"refresh: {note}", err=True)
+    width = terminal_width() if width is None else width
+    if len(estimates) > 1:
+        click.echo(report.summary_table(estimates, width) + "\n")
     cmp_by_env = {c.env: c for c in comparisons}
     for est in estimates:
-        click.echo(report.table(est) + "\n")
-        reconciliation = report.reconciliation_table(est)
+        click.echo(report.table(est, width) + "\n")
+        reconciliation = report.reconciliation_table(est, width)
         if reconciliation:
             click.echo(reconciliation + "\n")
         if est.env in cmp_by_env:
-            click.echo(report.compare_table(cmp_by_env[est.env]) + "\n")
-    click.echo(report.assumptions_table(estimates))
+            click.echo(report.compare_table(cmp_by_env[est.env], width) + "\n")
+    click.echo(report.assumptions_table(estimates, width))
+
+
+def terminal_width() -> int | None:
+    """The columns to fit: $COLUMNS, else the terminal's; None (no limit) when there is neither,
+    so a file or pipe gets whole Markdown rows."""
+    import shutil
+
+    return shutil.get_terminal_size((0, 0)).columns or None
 
 
 ENV_HELP = f"all, {', '.join(config.ENVIRONMENTS)}"

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import CostError
+from .errors import CostError, CostInputError
 from .prices import PRICE_DATE, all_prices
 
 LOCATION = "US East (N. Virginia)"
@@ -128,16 +128,61 @@ def _matches(item: Mapping, q: Query) -> bool:
     return q.usagetype is None or usagetype in (q.usagetype, PREFIX + q.usagetype)
 
 
+STORED = f"without --refresh the stored prices of {PRICE_DATE} are used"
+
+
 def _client(profile: str | None):
     import boto3  # only --refresh talks to AWS
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
 
-    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    if session.get_credentials() is None:
+    try:
+        session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        credentials = session.get_credentials()
+    except ProfileNotFound:
+        raise CostInputError(
+            f"--refresh: the AWS profile {profile!r} is not in your AWS config (~/.aws/config); "
+            f"use one of `aws configure list-profiles` (--profile or AWS_PROFILE); {STORED}"
+        ) from None
+    except BotoCoreError as err:  # a broken config or credential source: botocore's own words, one line
+        raise CostError(f"--refresh: cannot read AWS credentials: {_one_line(str(err))}; {STORED}") from None
+    if credentials is None:
         raise CostError(
             "--refresh reads the AWS Price List API and needs AWS credentials; none found "
-            f"(log in or set AWS_PROFILE). Without --refresh the stored prices of {PRICE_DATE} are used"
+            f"(log in or set AWS_PROFILE); {STORED}"
         )
     return session.client("pricing", region_name="us-east-1")
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def failure_text(err: Exception, endpoint: str) -> str:
+    """One line for a Price List API call that failed: unreachable, no credentials, an error answer
+    (AWS-style or not: an HTML error page is named by its HTTP status, never printed)."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+    if isinstance(err, EndpointConnectionError) or type(err).__name__ in ("ConnectTimeoutError", "ReadTimeoutError"):
+        return f"--refresh: cannot reach the Price List API at {endpoint} ({type(err).__name__}); {STORED}"
+    if isinstance(err, NoCredentialsError):
+        return f"--refresh: no AWS credentials for the Price List API (log in or set AWS_PROFILE); {STORED}"
+    if isinstance(err, ClientError):
+        code = err.response.get("Error", {}).get("Code", "")
+        message = err.response.get("Error", {}).get("Message", "")
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code == "NotImplemented":  # the local emulator (hana_emulator/unsupported.py): no Price List API
+            return (
+                f"--refresh: {endpoint} has no Price List API (it answered NotImplemented: the local emulator?); "
+                f"current prices come only from AWS: run it without --local or --endpoint-url, logged in; {STORED}"
+            )
+        if "<html" in message.lower() or "<!doctype" in message.lower() or not message or code.isdigit():
+            return (
+                f"--refresh: {endpoint} answered HTTP {status or code} with no AWS error (not the Price List API?); "
+                f"{STORED}"
+            )
+        return f"--refresh: the Price List API refused the request: {code}: {_one_line(message)}; {STORED}"
+    return f"--refresh: the Price List API failed: {_one_line(str(err))}; {STORED}"
 
 
 def refresh(client=None, profile: str | None = None) -> Refreshed:
@@ -153,7 +198,7 @@ def refresh(client=None, profile: str | None = None) -> Refreshed:
                 ServiceCode=q.service, Filters=_filters(q), FormatVersion="aws_v1", MaxResults=100
             )
         except (BotoCoreError, ClientError) as err:
-            raise CostError(f"--refresh: the Price List API failed: {err}".replace("\n", " ")) from None
+            raise CostError(failure_text(err, client.meta.endpoint_url)) from None
         found = [
             usd
             for item in map(json.loads, page.get("PriceList", []))

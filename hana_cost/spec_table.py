@@ -5,7 +5,7 @@ The spec (`../shared/spec/hana-aws-infrastructure.md`, "AWS Pricing Estimate") p
 beside the sum of our lines for the same service and says what makes the difference, in
 figures taken from our lines (so the explanation cannot drift from the estimate).
 
-Exported: SpecLine, SPEC, SPEC_TOTALS, Reconciliation, reconcile(estimate).
+Exported: SpecLine, SPEC, SPEC_TOTALS, BUDGETS, Reconciliation, reconcile(estimate).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ SPEC: dict[str, tuple[SpecLine, ...]] = {
     ),
 }
 SPEC_TOTALS = {"dev": 260, "prod": 880}  # as printed; the dev lines add up to 260, the prod lines to 881
+BUDGETS = {"lean-dev": 150}  # config.LEAN_DEV: dev's capabilities for at most $150/month (tests/cost/test_lean_dev.py)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,20 @@ name (or, for a legacy profile, of the start URL), written by botocore's own JSO
 SSOTokenLoader (file mode 0600). For an sso-session the client registration and the refresh
 token are cached too, so botocore refreshes the access token by itself until the session ends.
 
-Exported: SsoProfile, sso_profile, cli_v2, DeviceLogin, token_cache_dir, DEVICE_GRANT.
+A profile that does not exist yet can be written here (`login` offers it): an `[sso-session]`
+section (start URL, SSO region, scopes) and a `[profile]` that names it with the account id and
+role, as the AWS CLI's own manual configuration shows ("Manual configuration using the config
+file", https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.html). Sections are only
+appended: the rest of the file is never rewritten.
+
+Exported: SsoProfile, sso_profile, ProfileMissing, NewProfile, new_profile_text, append_profile,
+cli_v2, DeviceLogin, token_cache_dir, DEVICE_GRANT.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,8 +55,116 @@ class SsoProfile:
     role_name: str | None = None
 
 
+class ProfileMissing(BadInput):
+    """The named profile is not in the AWS config file (login can offer to write it)."""
+
+    def __init__(self, message: str, profile: str):
+        super().__init__(message)
+        self.profile = profile
+
+
 def config_path() -> str:
     return os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+
+
+def config_file() -> Path:
+    """The AWS config file, as botocore reads it ($AWS_CONFIG_FILE, else ~/.aws/config)."""
+    return Path(os.path.expanduser(config_path()))
+
+
+@dataclass(frozen=True)
+class NewProfile:
+    """What `login` writes for a profile that does not exist yet."""
+
+    profile: str
+    start_url: str
+    sso_region: str
+    account_id: str
+    role_name: str
+    region: str  # the profile's default region (the environment's)
+    session_name: str = "hana"
+
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM Identity Center permission set names
+_NAME = re.compile(r"^[\w.+@-]{1,64}$")
+
+
+def check_new_profile(new: NewProfile) -> None:
+    """BadInput naming the first bad value (what is allowed), before anything is written."""
+    problems = [
+        (not _NAME.match(new.profile), f"profile name {new.profile!r}: letters, digits, . _ + @ - only"),
+        (
+            not new.start_url.startswith("https://") or " " in new.start_url,
+            f"SSO start URL {new.start_url!r}: expected https://..., e.g. https://my-org.awsapps.com/start",
+        ),
+        (not _REGION.match(new.sso_region), f"SSO region {new.sso_region!r}: expected a region such as us-east-1"),
+        (not _ACCOUNT.match(new.account_id), f"account id {new.account_id!r}: expected 12 digits"),
+        (not _ROLE.match(new.role_name), f"role name {new.role_name!r}: expected a permission set name"),
+        (not _REGION.match(new.region), f"region {new.region!r}: expected a region such as us-east-1"),
+    ]
+    for bad, text in problems:
+        if bad:
+            raise BadInput(text)
+
+
+def _sessions_in(text: str) -> dict[str, dict[str, str]]:
+    import configparser
+
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return {}
+    return {
+        section.split(None, 1)[1]: dict(parser.items(section))
+        for section in parser.sections()
+        if section.startswith("sso-session ") and len(section.split(None, 1)) == 2
+    }
+
+
+def new_profile_text(new: NewProfile, existing: str = "") -> tuple[str, str]:
+    """(the text to append, the sso-session name used). An `[sso-session]` of the same start URL
+    and region already in `existing` is reused; a same-named one for another URL gets a new name."""
+    sessions = _sessions_in(existing)
+    name = new.session_name
+    for other, values in sessions.items():
+        if values.get("sso_start_url") == new.start_url and values.get("sso_region") == new.sso_region:
+            name = other
+            break
+    else:
+        while name in sessions:
+            name = f"{new.session_name}-{new.profile}" if name == new.session_name else name + "-2"
+    lines = []
+    if name not in sessions:
+        lines += [
+            f"[sso-session {name}]",
+            f"sso_start_url = {new.start_url}",
+            f"sso_region = {new.sso_region}",
+            "sso_registration_scopes = sso:account:access",
+            "",
+        ]
+    section = "default" if new.profile == "default" else f"profile {new.profile}"
+    lines += [
+        f"[{section}]",
+        f"sso_session = {name}",
+        f"sso_account_id = {new.account_id}",
+        f"sso_role_name = {new.role_name}",
+        f"region = {new.region}",
+    ]
+    return "\n".join(lines) + "\n", name
+
+
+def append_profile(path: Path, text: str) -> None:
+    """Append `text` to the config file (created 0600 in a 0700 folder if missing); nothing that
+    is there already is rewritten."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    before = path.read_text() if path.exists() else ""
+    sep = "" if not before else ("\n" if before.endswith("\n") else "\n\n")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a") as out:
+        out.write(sep + text)
 
 
 def sso_profile(profile: str | None) -> SsoProfile:
@@ -63,7 +179,7 @@ def sso_profile(profile: str | None) -> SsoProfile:
         if profile is None:
             raise BadInput(f"which profile? pass --profile NAME (or set AWS_PROFILE): {where} has no [default] profile")
         known = ", ".join(sorted(profiles)) or "none"
-        raise BadInput(f"AWS profile {name!r} is not in {where} (profiles there: {known})")
+        raise ProfileMissing(f"AWS profile {name!r} is not in {where} (profiles there: {known})", name)
     settings = profiles[name]
     if "sso_session" in settings:
         session_name = settings["sso_session"]

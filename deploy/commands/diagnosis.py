@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from deploy.commands.group import App, pass_app
+from deploy.commands.surface import ServiceChoice
 
 SERVICES = ("api", "ws", "workers")  # ecs.SERVICES, repeated here so `--help` imports nothing heavy
 
@@ -60,7 +61,7 @@ def _dump(data: Any) -> None:
 
 
 @click.command("events", short_help="A service's ECS events, newest first.")
-@click.argument("service", type=click.Choice(SERVICES), default="api", required=False, metavar="[SERVICE]")
+@click.argument("service", type=ServiceChoice(SERVICES), default="api", required=False, metavar="[SERVICE]")
 @click.option("-n", "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Events to show.")
 @click.option("--json", "as_json", is_flag=True, help="JSON: [{at, message, id}].")
 @pass_app
@@ -69,6 +70,7 @@ def events(app: App, service: str, limit: int, as_json: bool) -> None:
     scheduler did and why (placement, health checks, deployments). ECS keeps the last 100.
 
     \b
+    Examples:
     python -m deploy events                          the spec's describe-services ... events[0:5]
     python -m deploy events workers -n 30
     """
@@ -89,7 +91,7 @@ def events(app: App, service: str, limit: int, as_json: bool) -> None:
 
 
 @click.command("stopped", short_help="Stopped tasks: why they stopped, exit codes, newest first.")
-@click.argument("service", type=click.Choice(SERVICES), required=False, metavar="[SERVICE]")
+@click.argument("service", type=ServiceChoice(SERVICES), required=False, metavar="[SERVICE]")
 @click.option("--since", default="1h", show_default=True, help="How far back: 30m, 1h, 2d or a UTC time.")
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Tasks to show.")
 @click.option("--json", "as_json", is_flag=True, help="JSON: one object per task.")
@@ -100,6 +102,7 @@ def stopped(app: App, service: str | None, since: str, limit: int, as_json: bool
     task for at least an hour after it stopped.
 
     \b
+    Examples:
     python -m deploy stopped                         the spec's list-tasks --desired-status STOPPED + describe-tasks
     python -m deploy stopped api --json
     """
@@ -136,6 +139,7 @@ def doctor(app: App, as_json: bool) -> None:
     the command that fixes it. Exit 0 when nothing failed, 1 otherwise. Changes nothing.
 
     \b
+    Examples:
     python -m deploy doctor
     python -m deploy --env prod doctor --json
     """
@@ -208,6 +212,7 @@ def drift(app: App, name: str | None, as_json: bool) -> None:
     (expected -> actual). Exit 1 when something drifted.
 
     \b
+    Examples:
     python -m deploy drift
     python -m deploy drift network
     """

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from deploy.commands.surface import mode_prefix, show_global_options, spec_name_text, version_option
 from hana_templates import config
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -38,6 +39,8 @@ class App:
     interactive: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())
     settings: Any = None
     lock_poll: float | None = None  # seconds between tries of `--wait` (tests: small)
+    verbose: bool = False  # --verbose: every CloudFormation event, not only transitions and failures
+    reporter: Any = None  # the progress display of the last deployer (the summary leaves out what it showed)
     _project: Any = None
     _aws: Any = None
 
@@ -104,7 +107,8 @@ class App:
         aws.preflight(project.cfg)
         if announce:
             click.echo(aws.describe(project.cfg), err=True)
-        reporter = self.reporter_factory() if self.reporter_factory else make_reporter(sys.stderr)
+        reporter = self.reporter_factory() if self.reporter_factory else make_reporter(sys.stderr, verbose=self.verbose)
+        self.reporter = reporter
         return Deployer(
             project,
             aws,
@@ -116,7 +120,20 @@ class App:
 
 
 class DeployGroup(click.Group):
-    """A click group whose errors are one line each (see the module docstring)."""
+    """A click group whose errors are one line each (see the module docstring). Every command added
+    shows the group's options in its help ("Global options", from the group's own parameters), and
+    a spec command name (`deploy`, `aws:status`) is answered with ours."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        show_global_options(cmd, self)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands:
+            text = spec_name_text(args[0], args[1] if len(args) > 1 else None, self.commands, mode_prefix(ctx))
+            if text is not None:
+                raise click.UsageError(text, ctx)
+        return super().resolve_command(ctx, args)
 
     def main(
         self,
@@ -174,7 +191,7 @@ class DeployGroup(click.Group):
 # The group's own options, accepted after the command name too (`login --profile X`, `status
 # --env prod`, `all --local`): each value-taking one with its value, each flag alone.
 GLOBAL_VALUE_OPTIONS = ("--env", "--profile", "--region", "--endpoint-url")
-GLOBAL_FLAGS = ("--local", "--debug", "--trust-endpoint")
+GLOBAL_FLAGS = ("--local", "--debug", "--verbose", "--trust-endpoint")
 
 
 def hoist_global_options(argv: list[str], commands: dict[str, click.Command] | None = None) -> list[str]:
@@ -270,6 +287,7 @@ wait_for_lock = click.option(
     "your credentials sign every call sent there, and it answers the account check itself.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--verbose", is_flag=True, help="Print every CloudFormation event while stacks change.")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -280,10 +298,12 @@ def cli(
     local: bool,
     trust_endpoint: bool,
     debug: bool,
+    verbose: bool,
 ) -> None:
     """Deploy HANA's CloudFormation stacks (out/<env>/*.yaml) in dependency order.
 
     \b
+    Examples:
     python -m deploy all                    deploy every stack (only what changed)
     python -m deploy plan                   what a deploy would change
     python -m deploy status                 stacks and key endpoints
@@ -302,6 +322,7 @@ def cli(
         profile, endpoint_url = _local_mode(ctx)
     from_env = not local and ctx.get_parameter_source("endpoint_url") == ParameterSource.ENVIRONMENT
     app = ctx.ensure_object(App)
+    app.verbose = verbose
     app.settings = Settings(
         env=env,
         profile=profile or None,
@@ -336,3 +357,6 @@ def _local_mode(ctx: click.Context) -> tuple[None, str]:
         raise BadInput(str(err)) from None
     client.activate(endpoint)
     return None, endpoint
+
+
+cli.params.append(version_option())  # after the options above, before --help

@@ -18,6 +18,7 @@ def lock_group() -> None:
     holder, or waits with `--wait`.
 
     \b
+    Examples:
     python -m deploy lock status            who holds it, since when
     python -m deploy lock break             remove a lock left by a run that died (asks first)
     """
@@ -33,18 +34,46 @@ def _lock(app: App):
 
 
 @lock_group.command("status", short_help="Who holds the deploy lock (read-only).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON: {env, parameter, held, stale, holder: {host, pid, user, command, since} or null}.",
+)
 @pass_app
-def lock_status(app: App) -> None:
-    """Who holds the environment's deploy lock, what they run and since when."""
+def lock_status(app: App, as_json: bool) -> None:
+    """Who holds the environment's deploy lock, what they run and since when.
+
+    \b
+    Examples:
+    python -m deploy lock status
+    python -m deploy --env prod lock status --json
+    """
     from deploy.ops.context import aws_errors
+    from hana_templates import naming
 
     with aws_errors(app.settings):
         holder = _lock(app).holder()
-    if holder is None:
-        click.echo(f"the deploy lock of {app.project().env} is free")
+    env = app.project().env
+    stale = holder is not None and holder.dead_here()
+    if as_json:
+        import json
+
+        fields = ("host", "pid", "user", "command", "since")
+        document = {
+            "env": env,
+            "parameter": naming.deploy_lock(app.project().cfg),
+            "held": holder is not None,
+            "stale": stale,
+            "holder": {k: getattr(holder, k) for k in fields} if holder is not None else None,
+        }
+        click.echo(json.dumps(document, indent=2))
         return
-    stale = " (that process is no longer running on this machine: the lock is stale)" if holder.dead_here() else ""
-    click.echo(f"the deploy lock of {app.project().env} is held by {holder.describe()}{stale}")
+    if holder is None:
+        click.echo(f"the deploy lock of {env} is free")
+        return
+    note = " (that process is no longer running on this machine: the lock is stale)" if stale else ""
+    click.echo(f"the deploy lock of {env} is held by {holder.describe()}{note}")
 
 
 @lock_group.command("break", short_help="Remove the deploy lock, after showing who holds it.")
@@ -53,7 +82,13 @@ def lock_status(app: App) -> None:
 def lock_break(app: App, yes: bool) -> None:
     """Remove the environment's deploy lock, whoever holds it: only for a lock left by a run that
     died (killed, machine gone). Breaking the lock of a live run lets two writers change the
-    environment at once."""
+    environment at once.
+
+    \b
+    Examples:
+    python -m deploy lock break
+    python -m deploy --env prod lock break --yes
+    """
     from deploy.errors import BadInput, DeployError
     from deploy.ops.context import aws_errors
 

@@ -1,5 +1,5 @@
-"""The day-to-day operations commands of `python -m deploy` (issue #7): login, push, scale,
-restart, logs, secrets, exec and health. deploy.commands adds `COMMANDS` to the root group, so they share its
+"""The day-to-day operations commands of `python -m deploy` (issue #7): push, scale, restart,
+logs, secrets, exec and health (login, the SSO sign-in, is in login.py). deploy.commands adds `COMMANDS` to the root group, so they share its
 global options (--env, --profile, --region, --endpoint-url, --debug) and its one error boundary.
 
 Each command is a thin click function over its module (login.py, images.py, ecs.py, logs.py,
@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from deploy.commands.group import App, pass_app, wait_for_lock
+from deploy.commands.surface import ServiceChoice
 
 SERVICES = ("api", "ws", "workers")  # ecs.SERVICES, repeated here so `--help` imports nothing heavy
 
@@ -51,60 +52,6 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return table(headers, rows)
 
 
-# --- login --------------------------------------------------------------------------------------
-
-
-@click.command("login", short_help="Refresh the profile's AWS SSO session.")
-@click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code; do not open a browser.")
-@click.option(
-    "--device-flow", is_flag=True, help="Use the built-in device authorization flow even if AWS CLI v2 is installed."
-)
-@pass_app
-def login(app: App, no_browser: bool, device_flow: bool) -> None:
-    """Sign in to AWS SSO for --profile (default: $AWS_PROFILE, else the `default` profile), then
-    show the account and role it reaches.
-
-    Uses `aws sso login` when AWS CLI v2 is installed; otherwise (no CLI, or pip's v1, which has
-    no `sso login`) runs the device authorization flow itself and writes the token where boto3
-    and the AWS CLI read it (~/.aws/sso/cache).
-    """
-    from deploy.aws import login as sso
-    from deploy.aws.external import run
-    from deploy.errors import BadInput, DeployError
-
-    if app.settings.local:
-        raise BadInput("login is for AWS SSO: the local emulator needs no login")
-    profile = sso.sso_profile(app.settings.profile)
-    aws_cli = None if device_flow else sso.cli_v2()
-    expires = None
-    if aws_cli is not None:
-        args = [aws_cli, "sso", "login", "--profile", profile.profile, *(["--no-browser"] if no_browser else [])]
-        _emit(f"signing in with AWS CLI v2: aws sso login --profile {profile.profile}")
-        status = run(args, capture=False).returncode
-        if status != 0:
-            raise DeployError(f"`aws sso login --profile {profile.profile}` failed (exit {status})")
-    else:
-        why = "--device-flow" if device_flow else "AWS CLI v2 is not installed (pip's v1 has no `sso login`)"
-        _emit(f"{why}: signing in with the device authorization flow")
-
-        def show(url: str, code: str) -> None:
-            _emit(f"Sign in to AWS SSO for profile {profile.profile} ({profile.start_url}):")
-            _emit(f"  open  {url}")
-            _emit(f"  code  {code}   (check that the page shows this code)")
-            if not no_browser and sso.can_open_browser():
-                import webbrowser
-
-                webbrowser.open(url)
-            _emit("waiting for the approval in the browser ...")
-
-        sleep = app.timing.sleep if app.timing is not None else None
-        expires = sso.DeviceLogin(profile, show, sleep=sleep).run()
-    with _aws_errors(app):
-        ident = app.aws().identity()
-    until = f"; SSO token valid until {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
-    click.echo(f"signed in: account {ident.account}, {ident.principal} (profile {profile.profile}){until}")
-
-
 # --- push ---------------------------------------------------------------------------------------
 
 
@@ -131,6 +78,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
     updating the compute stack's ImageTag parameter and wait until they are stable.
 
     \b
+    Examples:
     python -m deploy push --context ../hana          build, push and roll out
     python -m deploy push --no-rollout               push only
     """
@@ -179,7 +127,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
             else:
                 _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
                 report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
-                click.echo(views.summary(report, project.env))
+                click.echo(views.summary(report, project.env, app.reporter))
                 if not report.ok:
                     result = report.results["compute"]
                     raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
@@ -193,7 +141,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
 
 @click.command("scale", short_help="Set the services' task count (0 stops them).")
 @click.option("--count", type=click.IntRange(min=0), required=True, help="Tasks per service; 0 stops the service.")
-@click.option("--service", type=click.Choice(SERVICES), help="Only this service [default: api, ws and workers].")
+@click.option("--service", type=ServiceChoice(SERVICES), help="Only this service [default: api, ws and workers].")
 @click.option("--confirm-prod", is_flag=True, help="Required to stop (--count 0) a protected environment (prod).")
 @wait_for_lock
 @pass_app
@@ -204,6 +152,7 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool, wait_lo
     Scaling gets its range moved (count..max, 0..0 to stop) so autoscaling keeps the new count.
 
     \b
+    Examples:
     python -m deploy scale --count 0                  stop dev (all three services)
     python -m deploy scale --count 1 --service api    start the api again
     """
@@ -239,12 +188,18 @@ def scale(app: App, count: int, service: str | None, confirm_prod: bool, wait_lo
 
 
 @click.command("restart", short_help="Replace the running tasks (so they read changed secrets).")
-@click.argument("services", nargs=-1, type=click.Choice(SERVICES), metavar="[SERVICE]...")
+@click.argument("services", nargs=-1, type=ServiceChoice(SERVICES), metavar="[SERVICE]...")
 @wait_for_lock
 @pass_app
 def restart(app: App, services: tuple[str, ...], wait_lock: bool) -> None:
     """Start new tasks for the running services (default: all three) and wait until the old ones
-    are gone: how a service picks up a changed secret. Services at 0 tasks are left alone."""
+    are gone: how a service picks up a changed secret. Services at 0 tasks are left alone.
+
+    \b
+    Examples:
+    python -m deploy restart                        api, ws and workers
+    python -m deploy restart api ws
+    """
     from deploy.ops import ecs
 
     keys = list(dict.fromkeys(services)) or list(SERVICES)
@@ -269,7 +224,7 @@ def restart(app: App, services: tuple[str, ...], wait_lock: bool) -> None:
 
 
 @click.command("logs", short_help="Show or follow a service's logs (like aws logs tail).")
-@click.argument("service", type=click.Choice(SERVICES), default="api", required=False, metavar="[SERVICE]")
+@click.argument("service", type=ServiceChoice(SERVICES), default="api", required=False, metavar="[SERVICE]")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events until Ctrl-C.")
 @click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 1h, 2d, 1w or a UTC time.")
 @click.option("--filter", "pattern", metavar="PATTERN", help="CloudWatch Logs filter pattern, e.g. ERROR.")
@@ -282,6 +237,7 @@ def logs(app: App, service: str, follow: bool, since: str, pattern: str | None, 
     oldest first: time, log stream (the task), message; each stream in its own colour.
 
     \b
+    Examples:
     python -m deploy logs --follow                   the spec's `pnpm aws:logs`
     python -m deploy logs workers --since 1h --filter ERROR
     """
@@ -307,19 +263,52 @@ def logs(app: App, service: str, follow: bool, since: str, pattern: str | None, 
 @click.group("secrets", short_help="List, inspect or set the secrets (values shown only on request).")
 def secrets_group() -> None:
     """The environment's Secrets Manager secrets (hana/<env>/<key>). Values are printed only by
-    `secrets get NAME --reveal`."""
+    `secrets get NAME --reveal`.
+
+    \b
+    Examples:
+    python -m deploy secrets list
+    python -m deploy secrets set anthropic-api-key
+    python -m deploy secrets get rds-master --reveal
+    """
 
 
 @secrets_group.command("list", short_help="Each secret: is a value set, when it changed, who reads it.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON: [{key, name, state, generated, managed, needs_value, changed, readers}] (never a value).",
+)
 @pass_app
-def secrets_list(app: App) -> None:
+def secrets_list(app: App, as_json: bool) -> None:
     """Each secret of the environment: whether a value is set (never the value), when it last
-    changed and which services read it."""
+    changed and which services read it.
+
+    \b
+    Examples:
+    python -m deploy secrets list
+    python -m deploy --env prod secrets list --json
+    """
+    import json
+
     from deploy.ops import secrets
 
     with _aws_errors(app):
         ops = _ops(app, announce=False)
         rows = secrets.list_rows(ops)
+    command = app.project().command()
+    hints = [
+        f"{r.key}{' (required)' if r.key == 'anthropic-api-key' else ''} has no value yet: "
+        f"`{command} secrets set {r.key}`"
+        for r in rows
+        if r.needs_value
+    ]
+    if as_json:
+        click.echo(json.dumps([secret_json(r) for r in rows], indent=2))
+        for hint in hints:  # stdout holds nothing but the JSON
+            _emit(hint)
+        return
     click.echo(
         _table(
             ["Secret", "Value", "Last changed", "Read by"],
@@ -334,11 +323,22 @@ def secrets_list(app: App) -> None:
             ],
         )
     )
-    command = app.project().command()
-    for r in rows:
-        if r.needs_value:
-            required = " (required)" if r.key == "anthropic-api-key" else ""
-            click.echo(f"{r.key}{required} has no value yet: `{command} secrets set {r.key}`")
+    for hint in hints:
+        click.echo(hint)
+
+
+def secret_json(row: Any) -> dict[str, Any]:
+    """One secret of `secrets list --json` (keys documented in docs/operations.md, "JSON output")."""
+    return {
+        "key": row.key,
+        "name": row.name,
+        "state": row.state,
+        "generated": row.generated,
+        "managed": row.managed,
+        "needs_value": row.needs_value,
+        "changed": row.changed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if row.changed else None,
+        "readers": list(row.readers),
+    }
 
 
 @secrets_group.command("set", short_help="Store a new value (hidden prompt, or stdin).")
@@ -365,6 +365,7 @@ def secrets_set(
     anything is sent: empty, whitespace, a key of another provider.
 
     \b
+    Examples:
     python -m deploy secrets set anthropic-api-key
     pass show hana/anthropic | python -m deploy secrets set anthropic-api-key --restart
     """
@@ -423,6 +424,7 @@ def secrets_get(app: App, name: str, reveal: bool, as_json: bool) -> None:
     with a warning on stderr when stdout is a terminal.
 
     \b
+    Examples:
     python -m deploy secrets get anthropic-api-key
     python -m deploy secrets get rds-master --reveal | jq -r .password
     """
@@ -472,7 +474,7 @@ def secrets_get(app: App, name: str, reveal: bool, as_json: bool) -> None:
 
 
 @click.command("exec", short_help="A shell (or a command) in a running container (ECS Exec).")
-@click.argument("service", type=click.Choice(SERVICES), default="api", required=False, metavar="[SERVICE]")
+@click.argument("service", type=ServiceChoice(SERVICES), default="api", required=False, metavar="[SERVICE]")
 @click.option("--command", "command", default="/bin/sh", show_default=True, help="What to run in the container.")
 @click.option("--task", help="Task id or ARN [default: the oldest running task of SERVICE that accepts ECS Exec].")
 @pass_app
@@ -481,6 +483,7 @@ def exec_command(app: App, service: str, command: str, task: str | None) -> None
     Session Manager plugin, as `aws ecs execute-command --interactive` does.
 
     \b
+    Examples:
     python -m deploy exec                             /bin/sh in an api container
     python -m deploy exec workers --command 'nc -zv $DB_HOST 5432'
     """
@@ -508,10 +511,20 @@ def exec_command(app: App, service: str, command: str, task: str | None) -> None
 @click.option(
     "--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Seconds per request."
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON: {env, url, healthy, probes: [{status, reason, seconds, body}]}."
+)
 @pass_app
-def health(app: App, repeat: int, timeout: float) -> None:
+def health(app: App, repeat: int, timeout: float, as_json: bool) -> None:
     """GET <ServiceUrl>/health, the URL from the compute stack's outputs (nothing else is called),
-    and report the HTTP status and the latency; exit 1 unless every answer is 200."""
+    and report the HTTP status and the latency; exit 1 unless every answer is 200.
+
+    \b
+    Examples:
+    python -m deploy health                          the spec's `curl http://<alb>/health`
+    python -m deploy health --repeat 5 --timeout 2
+    python -m deploy --env prod health --json
+    """
     from deploy.errors import DeployError
     from deploy.ops import health as check
 
@@ -523,8 +536,21 @@ def health(app: App, repeat: int, timeout: float) -> None:
     probes = []
     for _ in range(repeat):
         probes.append(check.probe(url, timeout))
-        click.echo(probes[-1].line())
-    if repeat > 1:
+        if not as_json:
+            click.echo(probes[-1].line())
+    if as_json:
+        import json
+
+        document = {
+            "env": project.env,
+            "url": url,
+            "healthy": all(p.healthy for p in probes),
+            "probes": [
+                {"status": p.status, "reason": p.reason, "seconds": round(p.seconds, 4), "body": p.body} for p in probes
+            ],
+        }
+        click.echo(json.dumps(document, indent=2))
+    elif repeat > 1:
         click.echo(check.summary(probes))
     bad = [p for p in probes if not p.healthy]
     if bad:
@@ -532,4 +558,4 @@ def health(app: App, repeat: int, timeout: float) -> None:
         raise DeployError(f"{project.env} is not healthy: {answer} from {url}")
 
 
-COMMANDS = [login, push, scale, restart, logs, secrets_group, exec_command, health]
+COMMANDS = [push, scale, restart, logs, secrets_group, exec_command, health]

@@ -20,7 +20,8 @@ def _finish(report: Any, project: Any) -> None:
     from deploy.errors import DeployError
     from deploy.ui import views
 
-    click.echo(views.summary(report, project.env))
+    app = click.get_current_context().find_object(App)
+    click.echo(views.summary(report, project.env, app.reporter if app else None))
     if not report.ok:
         failed = [k for k, r in report.results.items() if r.outcome.value == "failed"]
         skipped = [k for k, r in report.results.items() if r.outcome.value == "skipped"]
@@ -100,6 +101,13 @@ def deploy_all(
     Unchanged stacks are skipped without a change set; outputs pass to downstream stacks as parameters.
     When resources the new stacks create exist already (kept by `delete`), nothing is changed and
     they are listed; `--adopt` brings them back into the stacks with their data (resource import).
+
+    \b
+    Examples:
+    python -m deploy all                            dev, only what changed (the spec's `pnpm aws:deploy`)
+    python -m deploy --env prod --profile hana-prod all
+    python -m deploy all --local                    the same on the local emulator
+    python -m deploy all --adopt                    after a delete: take back the kept resources
     """
     project = app.project()
     project.check()
@@ -127,7 +135,14 @@ def deploy_all(
 def deploy_stack(
     app: App, name: str, parameters: tuple[str, ...], continue_rollback: bool, skip_preflight: bool, wait_lock: bool
 ) -> None:
-    """Deploy one stack (its upstream stacks must exist: their outputs become its parameters)."""
+    """Deploy one stack (its upstream stacks must exist: their outputs become its parameters).
+
+    \b
+    Examples:
+    python -m deploy stack network                  the spec's `pnpm aws:deploy:stack network`
+    python -m deploy stack compute -p ImageTag=abc123def456
+    python -m deploy stack compute --continue-rollback
+    """
     from deploy.engine.plan import parse_overrides
 
     project = app.project()
@@ -144,19 +159,81 @@ def deploy_stack(
 @click.command("plan", short_help="Show what a deploy would change (nothing is executed).")
 @click.argument("name", required=False)
 @_concurrency
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON: {env, changed, counts: {changes, new, unchanged, blocked}, stacks: [{key, name, state, message, "
+    "changes: [{action, logical_id, type, replacement, properties}]}]}.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when nothing would change, 2 when something would, 1 on an error or a stack that cannot be "
+    "planned (as `terraform plan -detailed-exitcode`).",
+)
 @pass_app
-def plan(app: App, name: str | None, concurrency: int) -> None:
+def plan(app: App, name: str | None, concurrency: int, as_json: bool, detailed_exitcode: bool) -> None:
     """Show what a deploy would change: resources added, modified (replacement first), removed.
 
     Uses change sets that are never executed and always deleted.
+
+    \b
+    Examples:
+    python -m deploy plan                            every stack
+    python -m deploy plan compute                    one stack
+    python -m deploy --env prod plan --json          for scripts: see docs/operations.md
+    python -m deploy plan --detailed-exitcode        exit 2 when a deploy would change something
     """
+    from deploy.errors import DeployError
     from deploy.ui import views
 
     project = app.project()
     keys = [project.resolve(name)] if name else None
     project.check(keys)
     deployer = app.deployer(concurrency)
-    click.echo(views.plan_text(deployer.plan(keys), project.env))
+    previews = deployer.plan(keys)
+    counts = {s: sum(p.state == s for p in previews) for s in ("changes", "new", "unchanged", "blocked")}
+    changed = bool(counts["changes"] or counts["new"])
+    if as_json:
+        click.echo(json.dumps(plan_json(previews, project.env, counts), indent=2))
+    else:
+        click.echo(views.plan_text(previews, project.env))
+    if not detailed_exitcode:
+        return
+    if counts["blocked"]:
+        blocked = ", ".join(p.key for p in previews if p.state == "blocked")
+        raise DeployError(f"plan {project.env}: {blocked} cannot be planned (listed above)")
+    if changed:
+        raise click.exceptions.Exit(2)
+
+
+def plan_json(previews: list[Any], env: str, counts: dict[str, int]) -> dict[str, Any]:
+    """The `plan --json` document (keys documented in docs/operations.md, "JSON output")."""
+    return {
+        "env": env,
+        "changed": bool(counts["changes"] or counts["new"]),
+        "counts": counts,
+        "stacks": [
+            {
+                "key": p.key,
+                "name": p.name,
+                "state": p.state,
+                "message": p.message,
+                "changes": [
+                    {
+                        "action": c.action,
+                        "logical_id": c.logical_id,
+                        "type": c.type,
+                        "replacement": c.replacement,
+                        "properties": list(c.properties),
+                    }
+                    for c in p.changes
+                ],
+            }
+            for p in previews
+        ],
+    }
 
 
 @click.command("status", short_help="Stacks, endpoints, internal resources, console links and services.")
@@ -165,7 +242,13 @@ def plan(app: App, name: str | None, concurrency: int) -> None:
 def status(app: App, as_json: bool) -> None:
     """The spec's "Deployed Resources": the stacks (status, last update), the key endpoints, the internal
     resources (RDS, Redis, ECR), the AWS Console links, the HANA TUI line, and the services (tasks, task
-    definition and image tag, rollout, latest event). The AWS calls run in parallel."""
+    definition and image tag, rollout, latest event). The AWS calls run in parallel.
+
+    \b
+    Examples:
+    python -m deploy status                         the spec's `pnpm aws:status`
+    python -m deploy --env prod status --json       for scripts: see docs/operations.md
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     from deploy.errors import DeployError
@@ -227,7 +310,13 @@ def status(app: App, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON: {stack: {output: value}}, or {output: value} for NAME.")
 @pass_app
 def outputs(app: App, name: str | None, as_json: bool) -> None:
-    """The stack outputs, all stacks or NAME's."""
+    """The stack outputs, all stacks or NAME's.
+
+    \b
+    Examples:
+    python -m deploy outputs
+    python -m deploy outputs compute --json
+    """
     from deploy.ui import views
 
     project = app.project()
@@ -280,7 +369,14 @@ def delete(
 
     Before anything is deleted, the live resources are checked for what AWS would refuse to delete
     (RDS and ALB deletion protection): the delete stops there, naming each one, unless
-    --lift-protection turns them off first through the stacks themselves."""
+    --lift-protection turns them off first through the stacks themselves.
+
+    \b
+    Examples:
+    python -m deploy delete                         asks for the environment name
+    python -m deploy delete --local --yes           the emulator, no question
+    python -m deploy --env prod delete --confirm-prod --lift-protection
+    """
     from deploy.engine import teardown
     from deploy.errors import BadInput, DeployError
     from deploy.ui import views
@@ -337,7 +433,13 @@ def delete(
 @pass_app
 def main_stack(app: App, continue_rollback: bool, skip_preflight: bool, wait_lock: bool) -> None:
     """The nested deployment: upload the child templates (content-addressed, to a private, encrypted,
-    versioned bucket), then deploy `hana-<env>` from out/<env>/main.yaml."""
+    versioned bucket), then deploy `hana-<env>` from out/<env>/main.yaml.
+
+    \b
+    Examples:
+    python -m deploy main                           dev as one nested stack (hana-dev)
+    python -m deploy --env prod main --wait
+    """
     from deploy.engine.nested import Nested
     from deploy.errors import BadInput
 

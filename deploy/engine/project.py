@@ -154,10 +154,7 @@ class Project:
         if self.freshness is not None:
             problems = self.freshness()
             if problems:
-                raise BadInput(
-                    f"{_rel(self.env_dir)}/ is out of date ({', '.join(problems)}): the stack code changed since "
-                    "the templates were generated; run `make templates`"
-                )
+                raise BadInput(f"{_rel(self.env_dir)}/ is out of date ({', '.join(problems)}): {_why(problems)}")
 
     def parameter_defaults(self, key: str) -> dict[str, str | None]:
         """Template parameter -> its Default as CloudFormation reports it (str), None when it has none."""
@@ -257,8 +254,30 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+EDITED = "edited by hand"
+
+
+def _why(problems: list[str]) -> str:
+    """What is known about out/<env>/ differing from the generator, and what to do."""
+    edited = [p.removesuffix(f" {EDITED}") for p in problems if p.endswith(f" {EDITED}")]
+    if edited:
+        them = "it was" if len(edited) == 1 else "they were"
+        return (
+            f"{', '.join(edited)} differ{'s' if len(edited) == 1 else ''} from what hana_templates/ generates and "
+            f"from the committed file{'s' if len(edited) > 1 else ''}, so {them} edited outside generate.py; "
+            "make the change in hana_templates/ (a hand edit is overwritten), then run `make templates`"
+        )
+    if all(p.endswith(" missing") for p in problems):
+        return "run `make templates`"
+    return (
+        "the templates differ from what hana_templates/ generates (the stack code changed since they were "
+        "generated, or a template was edited by hand: lasting changes belong in hana_templates/); run `make templates`"
+    )
+
+
 def _generator_problems(cfg: EnvConfig, out_dir: Path) -> list[str]:
-    """What `generate.py --check` would say about out/<env>/ (missing or stale files)."""
+    """What `generate.py --check` would say about out/<env>/ (missing or stale files); a stale file
+    whose committed version is what the generator writes was `edited by hand` since (git knows)."""
     from hana_templates.render import render_environment
 
     problems = []
@@ -267,8 +286,22 @@ def _generator_problems(cfg: EnvConfig, out_dir: Path) -> list[str]:
         if not path.exists():
             problems.append(f"{filename} missing")
         elif path.read_text() != body:
-            problems.append(f"{filename} stale")
+            edited = _committed(path) == body
+            problems.append(f"{filename} {EDITED}" if edited else f"{filename} stale")
     return problems
+
+
+def _committed(path: Path) -> str | None:
+    """The file as committed at HEAD (git), None when unknown (no git, not in a repository)."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "show", f"HEAD:./{path.name}"], cwd=path.parent, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found.stdout if found.returncode == 0 else None
 
 
 def parse_template(body: str) -> dict[str, Any]:

@@ -24,7 +24,15 @@ def fmt_elapsed(seconds: float) -> str:
 
 
 class Reporter:
-    """The interface (all no-ops). `key` is the registry name of a stack."""
+    """The interface (all no-ops). `key` is the registry name of a stack.
+
+    One display: what a reporter has shown is not shown again by the summary after the run.
+    `shows_notes`: the notes reached the user as they happened (the summary leaves them out).
+    `lists_stacks`: the reporter's final screen is the list of stacks with their outcomes and
+    failure reasons, on the terminal the summary goes to (the summary prints only its totals)."""
+
+    shows_notes = False
+    lists_stacks = False
 
     def begin(self, action: str, names: Mapping[str, str], deps: Mapping[str, frozenset[str]]) -> None:
         """A run of `action` (deploy, delete, plan) over `names` (key -> stack name) starts."""

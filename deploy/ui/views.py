@@ -28,18 +28,23 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def summary(report: Any, env: str) -> str:
-    """Every stack's outcome, then one line of totals."""
+def summary(report: Any, env: str, reporter: Any = None) -> str:
+    """One line of totals, then every stack's outcome (a failure with its reason) and its notes.
+    What the run's `reporter` has shown already is left out (deploy.engine.reporting.Reporter):
+    the notes, and on a terminal the stack list its live block became."""
     results = list(report.results.values())
+    show_notes = not getattr(reporter, "shows_notes", False)
+    show_rows = not getattr(reporter, "lists_stacks", False)
     width = max([len(r.key) for r in results] + [5])
     lines = []
-    for r in results:
+    for r in results if show_rows else ():
         elapsed = fmt_elapsed(r.elapsed) if r.outcome is not Outcome.SKIPPED else ""
         text = f"  {r.key:<{width}}  {r.outcome.value:<12} {elapsed:>7}"
         if r.message:
             text += f"  {r.message}"
         lines.append(text.rstrip())
-        lines += [f"  {'':<{width}}  {note}" for note in r.notes]
+        if show_notes:
+            lines += [f"  {'':<{width}}  {note}" for note in r.notes]
     counts = Counter(r.outcome.value for r in results)
     order = ["created", "updated", "unchanged", "deleted", "not deployed", "failed", "skipped"]
     totals = ", ".join(f"{counts[o]} {o}" for o in order if counts[o])

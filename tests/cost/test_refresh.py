@@ -65,7 +65,7 @@ def test_refresh_reads_each_price_and_keeps_the_stored_one_when_unsure(pricing):
 def test_refresh_reports_an_api_failure_in_one_line(pricing):
     client, stub = pricing
     stub.add_client_error("get_products", "AccessDeniedException", "not allowed to call GetProducts")
-    with pytest.raises(CostError, match=r"^--refresh: the Price List API failed: .*not allowed") as err:
+    with pytest.raises(CostError, match=r"^--refresh: the Price List API refused the request: .*not allowed") as err:
         refresh.refresh(client=client)
     assert "\n" not in str(err.value)
 

@@ -101,7 +101,7 @@ def test_start_up_does_not_import_boto3_or_troposphere():
         pytest.param(["stack", "app", "-p", "ImageTag"], "error: --parameter 'ImageTag': expected NAME=VALUE", id="p"),
         pytest.param(["--endpoint-url", "nowhere", "status"], "error: --endpoint-url 'nowhere' is not a URL", id="url"),
         pytest.param(["all", "--concurrency", "0"], "error: Invalid value for '--concurrency'", id="concurrency"),
-        pytest.param(["deploy"], "error: No such command 'deploy'", id="unknown-command"),
+        pytest.param(["deploy-everything"], "error: No such command 'deploy-everything'", id="unknown-command"),
         pytest.param(["stack"], "error: Missing argument 'NAME'", id="missing-argument"),
         pytest.param(["all", "--force"], "error: No such option '--force'", id="unknown-option"),
     ],

@@ -73,15 +73,21 @@ def test_the_live_display_never_wraps():
     assert all(len(line) <= 39 for line in screen(out.getvalue()))
 
 
-def test_a_failure_is_printed_in_full_above_the_block():
+def test_a_failure_is_printed_in_full_under_its_line_once_the_run_is_over():
     out = io.StringIO()
     live = LiveReporter(out, clock=Clock(), refresh=3600, color=False, width=lambda: 60)
     live.begin("deploy", NAMES, DEPS)
     live.start("network")
     message = "ROLLBACK_COMPLETE: Vpc (AWS::EC2::VPC): The CIDR '10.0.0.0/8' is invalid and much too long to fit"
     live.finish("network", Result("network", "hana-dev-network", Outcome.FAILED, 3.0, message=message))
+    during = screen(out.getvalue())
+    assert during[0].split()[:3] == ["network", "✗", "failed"] and during[0].endswith("…")  # shortened meanwhile
     live.close()
-    assert screen(out.getvalue())[0] == f"network: failed: {message}"
+    shown = screen(out.getvalue())
+    assert shown[0].split() == ["network", "✗", "failed", "0.0s"]
+    assert all(len(line) <= 59 for line in shown)
+    under = shown[1 : next(i for i, line in enumerate(shown) if line.split()[0] == "storage")]
+    assert " ".join(" ".join(under).split()) == message  # wrapped under the line, in full, once
 
 
 def test_plain_lines_for_logs():
@@ -99,12 +105,17 @@ def test_plain_lines_for_logs():
             "ResourceStatusReason": "The CIDR is invalid",
         },
     )
+    plain.update("network", state="CREATE_IN_PROGRESS")
+    plain.update("network", state="CREATE_IN_PROGRESS")  # no change, no line
+    plain.update("network", state="ROLLBACK_IN_PROGRESS")
+    plain.update("network", state="ROLLBACK_COMPLETE")  # the final state is the finish line
     clock.now += 1.0
     plain.finish("network", Result("network", "hana-dev-network", Outcome.FAILED, 2.5, message="Vpc: invalid"))
     assert out.getvalue().splitlines() == [
-        "[    0.0s] network  deploy started",
-        "[    1.5s] network  Vpc AWS::EC2::VPC CREATE_FAILED: The CIDR is invalid",
-        "[    2.5s] network  failed in 2.5s: Vpc: invalid",
+        "[    1.5s] network  Vpc AWS::EC2::VPC CREATE_FAILED",  # the reason: once, in the summary
+        "[    1.5s] network  CREATE_IN_PROGRESS",
+        "[    1.5s] network  ROLLBACK_IN_PROGRESS",
+        "[    2.5s] network  failed in 2.5s",
     ]
     assert "\x1b" not in out.getvalue()
 

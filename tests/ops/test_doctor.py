@@ -266,7 +266,7 @@ def no_aws(settings, region):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["events", "web"], "error: Invalid value for '[SERVICE]': 'web' is not one of 'api', 'ws', 'workers'"),
+        (["events", "web"], "error: unknown service 'web'; allowed: api, ws, workers"),
         (["events", "-n", "0"], "error: Invalid value for '-n' / '--limit': 0 is not in the range 1<=x<=100"),
         (["stopped", "--since", "yesterday"], "error: --since 'yesterday': expected a duration such as 10m, 1h, 2d"),
         (["drift", "nope"], "error: unknown stack 'nope'; valid stacks: storage, compute"),

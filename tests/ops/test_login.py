@@ -286,7 +286,9 @@ def test_v1_or_device_flow_flag_use_the_built_in_flow(aws_config, fake_bin, tmp_
     [
         (
             "nope",
-            "error: AWS profile 'nope' is not in {config} (profiles there: dangling, half, hana-dev, keys, legacy)",
+            "error: AWS profile 'nope' is not in {config} (profiles there: dangling, half, hana-dev, keys, legacy): "
+            "to create it, pass --sso-start-url ... --sso-region ... --account-id ... --role-name ... (and --yes), "
+            "or run login in a terminal to be asked",
         ),
         (
             "keys",
