@@ -52,9 +52,12 @@ class App:
             self._project = factory(self.settings.env)
             if self.settings.emulator:
                 self._project.mode = "--local"
-            elif self.settings.endpoint_url:
-                trust = " --trust-endpoint" if self.settings.trust_endpoint and not self.settings.local else ""
-                self._project.mode = f"--endpoint-url {self.settings.endpoint_url}{trust}"
+            else:  # hints carry what chose the endpoint, and the opt-in a pasted command needs again
+                words = [f"--endpoint-url {self.settings.endpoint_url}"] if self.settings.endpoint_url else []
+                if self.settings.trust_endpoint and not self.settings.local:
+                    words.append("--trust-endpoint")
+                if words:
+                    self._project.mode = " ".join(words)
         return self._project
 
     def aws(self) -> Any:

@@ -62,6 +62,19 @@ def test_trust_endpoint_accepts_it_and_the_printed_hints_carry_it():
     assert hoist_global_options(["status", "--trust-endpoint"], cli.commands) == ["--trust-endpoint", "status"]
 
 
+def test_trusted_service_endpoints_without_an_endpoint_url_keep_the_flag_in_hints():
+    app = App(project_factory=lambda env: type("P", (), {"mode": ""})())
+    app.settings = Settings(trust_endpoint=True)
+    assert app.project().mode == "--trust-endpoint"
+
+
+def test_the_mode_prefix_of_spec_name_hints_carries_the_flag():
+    from deploy.commands.surface import mode_prefix
+
+    ctx = cli.make_context("python -m deploy", ["--endpoint-url", REMOTE, "--trust-endpoint", "status"])
+    assert mode_prefix(ctx) == f"python -m deploy --endpoint-url {REMOTE} --trust-endpoint"
+
+
 def test_settings_refuse_a_remote_endpoint_without_the_flag():
     with pytest.raises(BadInput, match="add --trust-endpoint"):
         Settings(endpoint_url=REMOTE)
