@@ -125,23 +125,48 @@ def library_deploys(url: str) -> None:
             print(f"  {label:<26} {time.perf_counter() - t0:6.2f} s  {len(report.results)} stacks {outcomes}")
 
 
-def simulated(poll: bool, concurrency: int) -> float:
-    from deploy.engine.cfn import Outcome, Result, Timing
+BEFORE = {"poll_min": 1.0, "poll_max": 4.0, "poll_long": 4.0, "jitter": 0.0, "status_every": 1}  # until issue #18
+
+
+def polled(duration: float, timing_kw: dict | None = None, seed: int = 0) -> tuple[float, int]:
+    """When the poller notices a stack that took `duration` s, and how many API calls it made: polls
+    from the start with the real Pacer on a fake clock (seeded jitter), events only in the first
+    seconds (the slow case: no event resets the backoff before the end). A poll is one
+    DescribeStackEvents, plus DescribeStacks on the first poll, every `status_every`-th poll and
+    when the stack's own completion event arrives. Before issue #18 every poll made both calls."""
+    import random as _random
+
+    from deploy.engine.cfn import Pacer, Timing
+    from deploy.engine.plan import FakeClock
+
+    _random.seed(seed)
+    clock = FakeClock()
+    timing = Timing(clock=clock, sleep=lambda s: setattr(clock, "now", clock.now + s), **(timing_kw or {}))
+    pacer = Pacer(timing, __import__("threading").Event())
+    calls = polls = 0
+    while True:
+        described = polls % timing.status_every == 0 or clock.now >= duration
+        calls += 1 + described
+        polls += 1
+        if clock.now >= duration:
+            return clock.now, calls
+        pacer.wait(changed=clock.now < 5.0)
+
+
+def simulated(poll: bool, concurrency: int, timing_kw: dict | None = None) -> tuple[float, int]:
+    """End-to-end time of the nine-stack create on a fake clock, and the API calls its waits made."""
+    from deploy.engine.cfn import Outcome, Result
     from deploy.engine.plan import FakeClock, SimExecutor, run_graph
 
-    timing = Timing()
+    calls = 0
 
-    def noticed(duration: float) -> float:
-        """When the poller sees a stack that took `duration`: at the first poll at or after it
-        (polls at 0, then after each delay, with no events resetting the backoff: the slow case)."""
+    def noticed(key: str) -> float:
+        nonlocal calls
         if not poll:
-            return duration
-        t = 0.0
-        for delay in timing.delays():
-            if t >= duration:
-                return t
-            t += delay
-        raise AssertionError
+            return DURATIONS[key]
+        at, made = polled(DURATIONS[key], timing_kw, seed=len(key))
+        calls += made
+        return at
 
     clock = FakeClock()
     order = list(DURATIONS)
@@ -150,10 +175,10 @@ def simulated(poll: bool, concurrency: int) -> float:
         GRAPH,
         lambda k: Result(k, k, Outcome.CREATED),
         concurrency=concurrency,
-        executor=SimExecutor(clock, lambda k: noticed(DURATIONS[k])),
+        executor=SimExecutor(clock, noticed),
         on_skip=lambda k, w: Result(k, k, Outcome.SKIPPED),
     )
-    return clock.now
+    return clock.now, calls
 
 
 def waves_total() -> float:
@@ -202,19 +227,21 @@ def scheduler() -> None:
     from deploy.engine.plan import critical_path
 
     cp = critical_path(list(DURATIONS), GRAPH, DURATIONS)
-    poll_max = Timing().poll_max
+    poll_long = Timing().poll_long
     print("Scheduler, nine stacks with the contract graph and these create times (s):")
     print("  " + ", ".join(f"{k} {v:.0f}" for k, v in DURATIONS.items()))
     print(
         f"  critical path ({' -> '.join(longest_chain())}):{' ' * max(1, 35 - len(' -> '.join(longest_chain())))}{cp:7.1f} s"
     )
-    print(f"  dependency graph, unlimited concurrency, no polling delay:    {simulated(False, 9):7.1f} s")
+    print(f"  dependency graph, unlimited concurrency, no polling delay:    {simulated(False, 9)[0]:7.1f} s")
     for c in (9, 4):
-        total = simulated(True, c)
-        print(
-            f"  dependency graph, concurrency {c}, polling modelled:            {total:7.1f} s "
-            f"(+{total - cp:.1f} s = {(total - cp) / poll_max:.1f} x the {poll_max:.0f} s max poll interval)"
-        )
+        for label, kw in (("before #18 (1-4 s, 2 calls a poll)", BEFORE), ("now (2-5-10 s, jitter)", None)):
+            total, calls = simulated(True, c, kw)
+            print(
+                f"  concurrency {c}, polling modelled, {label:<34} {total:7.1f} s (+{total - cp:.1f} s), "
+                f"{calls} calls = {calls / total:.2f} calls/s"
+            )
+    print(f"  (the slow case: no event resets the backoff; the long cap now is {poll_long:.0f} s)")
     print(f"  waves (each wave waits for its slowest stack), for comparison: {waves_total():7.1f} s")
     real, scaled_cp = threaded(scale=0.002)
     print(

@@ -1,6 +1,7 @@
 """Every hint the deployer's new messages print parses as printed, in the mode it was printed in
 (ARCHITECTURE principle 14): the lock refusals, the lost endpoint, the interrupted and lost-run
-messages. The backticked `python -m deploy ...` parts are parsed like tests/test_docs.py does."""
+messages, credentials that expired mid-run (login, then resume) and the expiry warning before a
+long run. The backticked `python -m deploy ...` parts are parsed like tests/test_docs.py does."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import os
 import re
 import shlex
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from deploy.aws.session import unreachable_text, untrusted_endpoint_text
+from deploy.aws.session import expiry_text, unreachable_text, untrusted_endpoint_text
 from deploy.engine.lock import Holder, Lock, LockHeld
 from tests.deploy.fakes import FakeSsm
 from tests.test_docs import parse
@@ -48,6 +50,13 @@ def _messages() -> list[pytest.param]:
             pytest.param(deployer._interrupted_message("deploy", flying), id=f"interrupted [{prefix}]"),
             pytest.param(deployer._lost_message("cannot reach x", "stack app", flying), id=f"lost [{prefix}]"),
         ]
+        for profile in ("hana-dev", None):
+            deployer.aws = type("A", (), {"profile": profile})()
+            expired = deployer._expired_message("AWS stopped accepting the credentials mid-run (x)", "deploy", flying)
+            found.append(pytest.param(expired, id=f"credentials expired, profile {profile} [{prefix}]"))
+            at = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+            warning = expiry_text(profile, prefix, at + timedelta(minutes=12), at)
+            found.append(pytest.param(warning, id=f"expiry warning, profile {profile} [{prefix}]"))
     found.append(
         pytest.param(unreachable_text(EndpointConnectionError(endpoint_url="http://127.0.0.1:4566/")), id="unreachable")
     )

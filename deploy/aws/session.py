@@ -19,8 +19,9 @@ endpoint of ours they are refused (`configured_endpoints`), with `--trust-endpoi
 boto3 does. `$AWS_ENDPOINT_URL` itself is `--endpoint-url`'s default, checked like it.
 
 Exported: Settings, Identity, Aws, LOGIN_HINT, REJECTED (the error codes of rejected credentials),
-is_unreachable, unreachable_text (a lost endpoint as one line), TRUST_FLAG, untrusted_endpoint_text,
-configured_endpoints.
+credentials_failed (those, and botocore's SSO refresh failures, mid-run), credentials_expiry,
+expiry_warning, expiry_text and DEPLOY_BUDGET_SECONDS (the warning before a long run), is_unreachable,
+unreachable_text (a lost endpoint as one line), TRUST_FLAG, untrusted_endpoint_text, configured_endpoints.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -50,6 +52,30 @@ REJECTED = {
     "InvalidToken",
     "AuthFailure",
 }
+
+
+def credentials_failed(err: BaseException) -> str | None:
+    """What made AWS refuse our credentials mid-run (the error code, or botocore's exception name),
+    or None for any other error. Expired sessions answer `ExpiredToken` (query APIs such as
+    CloudFormation and STS; eksctl #5968 saw it from DescribeStacks mid-wait) or
+    `ExpiredTokenException` (JSON APIs; cloud-custodian #9216); an SSO session that ended fails
+    botocore's refresh with TokenRetrievalError / UnauthorizedSSOTokenError / SSOTokenLoadError."""
+    import botocore.exceptions as bce
+
+    if isinstance(err, bce.ClientError):
+        code = err.response.get("Error", {}).get("Code", "")
+        return code if code in REJECTED else None
+    if isinstance(
+        err,
+        bce.TokenRetrievalError
+        | bce.UnauthorizedSSOTokenError
+        | bce.SSOTokenLoadError
+        | bce.SSOError
+        | bce.CredentialRetrievalError
+        | bce.NoCredentialsError,
+    ):
+        return type(err).__name__
+    return None
 
 
 @dataclass(frozen=True)
@@ -229,6 +255,74 @@ def configured_endpoints(environ: Mapping[str, str], scoped_config: Mapping[str,
     ]
     found += [f"`{key}` in the AWS config profile" for key in ("endpoint_url", "services") if scoped_config.get(key)]
     return found
+
+
+# How long the credentials must last for `all`, `main` or `delete` to finish without a new login:
+# the nine-stack create's critical path is 1185 s (~20 min; bench/deploy_bench.py's CloudFormation
+# durations: network 180 s, RDS + ElastiCache 660 s, ECS 300 s, ...), prod's Multi-AZ database and
+# a slow rollback take longer: 1.5 x that, rounded up, is 30 min.
+DEPLOY_BUDGET_SECONDS = 30 * 60
+
+
+def credentials_expiry(aws: Aws) -> datetime | None:
+    """When the credentials stop working unless the user signs in again, when we can know it:
+    an SSO profile's cached access token (`expiresAt`) when botocore cannot renew it by itself (no
+    refresh token cached), or keys from the environment with AWS_CREDENTIAL_EXPIRATION. None: not
+    known, or renewed by botocore (role credentials are re-fetched with the SSO token)."""
+    if aws.settings.local:
+        return None
+    from botocore.utils import JSONFileCache, SSOTokenLoader
+
+    from deploy.aws import login
+
+    try:
+        sso = login.sso_profile(aws.profile)
+    except BadInput:
+        sso = None
+    if sso is not None:
+        loader = SSOTokenLoader(cache=JSONFileCache(str(login.token_cache_dir())))
+        try:
+            token = loader(sso.start_url, session_name=sso.session_name)
+        except Exception:  # noqa: BLE001 - no cached token: the preflight identity check says "run login"
+            return None
+        if token.get("refreshToken") or not token.get("expiresAt"):
+            return None
+        return _parse_time(str(token["expiresAt"]))
+    try:
+        creds = aws._session.get_credentials()
+    except Exception:  # noqa: BLE001 - the identity check reports credential problems
+        return None
+    expiry = getattr(creds, "_expiry_time", None)
+    return expiry if getattr(creds, "method", "") == "env" and isinstance(expiry, datetime) else None
+
+
+def expiry_warning(aws: Aws, command: str, now: datetime, budget: float = DEPLOY_BUDGET_SECONDS) -> str | None:
+    """A warning line when the credentials expire sooner than `budget` seconds from `now`."""
+    expiry = credentials_expiry(aws)
+    return None if expiry is None else expiry_text(aws.profile, command, expiry, now, budget)
+
+
+def expiry_text(
+    profile: str | None, command: str, expiry: datetime, now: datetime, budget: float = DEPLOY_BUDGET_SECONDS
+) -> str | None:
+    left = (expiry - now).total_seconds()
+    if left >= budget:
+        return None
+    login = f"{command} {LOGIN_HINT.removeprefix('python -m deploy ').format(profile=profile or 'NAME')}"
+    when = "have expired" if left <= 0 else f"expire in {max(1, int(left // 60))} min ({expiry:%H:%M} UTC)"
+    return (
+        f"warning: the credentials of profile {profile or '(default)'} {when}, sooner than this can take "
+        f"(up to {budget / 60:.0f} min): sign in again first with `{login}`; if they expire mid-run, the run "
+        "stops and says how to resume"
+    )
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def is_unreachable(err: BaseException) -> bool:

@@ -29,7 +29,15 @@ def cost(
 ) -> None:
     """The monthly AWS cost of an environment, priced from out/<env>/*.yaml and its config: the fixed
     floor, usage lines under stated assumptions, the total at the autoscaling maximum, and the
-    spec's own estimate beside ours. Makes no AWS call (except --refresh). See hana_cost/."""
+    spec's own estimate beside ours. Makes no AWS call (except --refresh). See hana_cost/.
+
+    \b
+    Examples:
+    python -m deploy cost                           every environment, a one-screen summary first
+    python -m deploy --env prod cost --compare      what each savings switch saves in prod
+    python -m deploy cost --env dev --assume nat_gb=120
+    python -m deploy cost --json
+    """
     from click.core import ParameterSource
 
     from hana_cost.cli import envs_for, run

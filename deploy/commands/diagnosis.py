@@ -151,7 +151,8 @@ def doctor(app: App, as_json: bool) -> None:
     with _aws_errors(app):
         ops = _ops(app)
         deployer = app.deployer(announce=False)
-        keys = project.order()
+        nested = deployer.find_nested()  # a nested deployment: its children, and the master too
+        keys = project.order() + (["main"] if nested else [])
         live = deployer.live(keys)
         region = ops.region
         if settings.local or settings.endpoint_url:
@@ -167,6 +168,7 @@ def doctor(app: App, as_json: bool) -> None:
             aws_cli=aws_cli,
             local=bool(settings.local),
             probe=probe,
+            nested=nested,
         )
         results = run.run()
     failed = [c for c in results if c.state == checks.FAIL]
@@ -219,9 +221,12 @@ def drift(app: App, name: str | None, as_json: bool) -> None:
     from deploy.ops import drift as detection
 
     project = app.project()
-    keys = [project.resolve(name)] if name else project.order()
+    child = bool(name) and name.startswith(project.stack_name("main") + "-")  # a name known after find_nested
+    keys = [project.resolve(name)] if name and not child else project.order()
     with _aws_errors(app):
         ops = _ops(app)
+        detection.find_children(ops, app.project())  # a nested deployment: detect on each child
+        keys = [project.resolve(name)] if child else keys
         if len(keys) > 1:
             _emit(f"detecting drift on {len(keys)} stacks (a few minutes on AWS) ...")
         results = detection.detect_all(ops, {k: project.stack_name(k) for k in keys})

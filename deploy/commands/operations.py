@@ -110,7 +110,7 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
                 raise DeployError(f"docker push reported success, but ECR has no image {repo.name}:{spec.tag}")
             click.echo(f"pushed {repo.uri}:{spec.tag} and :latest ({digest})")
         if check is None:
-            click.echo(f"not rolled out: run `{project.command()} stack compute -p ImageTag={spec.tag}` when ready")
+            click.echo(f"not rolled out: run `{images.later_rollout(ops, project, spec.tag, context)}` when ready")
             return
         if check.live_tag is None:
             click.echo(f"{check.stack} is not deployed yet: its first deploy runs :latest, this image")
@@ -126,12 +126,14 @@ def push(app: App, context: str, dockerfile: str | None, tag: str | None, no_rol
                 restarted, states = ecs.restart(ops, list(SERVICES))
             else:
                 _emit(f"rolling out {spec.tag} (ImageTag {check.live_tag} -> {spec.tag} in {check.stack})")
-                report = deployer.deploy(["compute"], overrides={"ImageTag": spec.tag})  # type: ignore[union-attr]
+                report = images.rollout(deployer, check, spec.tag)
                 click.echo(views.summary(report, project.env, app.reporter))
                 if not report.ok:
-                    result = report.results["compute"]
+                    result = report.results[check.key]
                     raise DeployError(f"rollout of {spec.tag} failed: {result.message}")
-                states = ecs.wait_stable(ops, list(SERVICES))
+                states = ecs.wait_stable(
+                    ops, list(SERVICES), expect=ecs.expect_task_definitions(ops, check.child or check.stack)
+                )
     rows = [[k, st.summary(), st.revision] for k, st in states.items()]
     click.echo(_table(["Service", "Tasks", "Task definition"], rows))
 

@@ -15,6 +15,18 @@ import click
 from deploy.commands.group import App, pass_app, wait_for_lock
 
 
+def _warn_expiry(app: App, project: Any) -> None:
+    """Before a long run (`all`, `main`, `delete`): a warning when the credentials expire sooner
+    than it can take (deploy/aws/session.py, DEPLOY_BUDGET_SECONDS)."""
+    from datetime import UTC, datetime
+
+    from deploy.aws.session import expiry_warning
+
+    text = expiry_warning(app.aws(), project.command(), datetime.now(UTC))
+    if text:
+        click.echo(text, err=True)
+
+
 def _finish(report: Any, project: Any) -> None:
     """Print the summary; a run with failures ends with one error line (exit 1)."""
     from deploy.errors import DeployError
@@ -112,6 +124,7 @@ def deploy_all(
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
+    _warn_expiry(app, project)
     _preflight(app, project, skip_preflight, adopt=adopt)
     with app.locked(wait_lock):
         report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt)
@@ -391,6 +404,7 @@ def delete(
         raise BadInput("delete needs a confirmation: run it in a terminal, or pass --yes")
     project.check()
     deployer = app.deployer(concurrency)
+    _warn_expiry(app, project)
     nested = deployer.find_nested()
     order = list(reversed(project.order()))
     live = deployer.live(order)
@@ -448,6 +462,7 @@ def main_stack(app: App, continue_rollback: bool, skip_preflight: bool, wait_loc
     if not project.has_main():
         raise BadInput(f"{project.env_dir}/main.yaml does not exist: run `make templates`")
     deployer = app.deployer()
+    _warn_expiry(app, project)
     _preflight(app, project, skip_preflight, nested=True)
     nested = Nested(deployer)
     with app.locked(wait_lock):

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from deploy.engine import changeset
 from deploy.engine.cfn import CAPABILITIES, FAILED_CREATE, Request, error_code, error_text
 from deploy.engine.project import Project
 
@@ -240,6 +241,7 @@ def run_import(ops: Any, req: Request, parameters: list[dict[str, Any]], notes: 
                 Capabilities=CAPABILITIES,
                 Tags=req.tags,
                 Description=f"{req.command}: import {len(req.imports)} existing resources into {req.key}",
+                ClientToken=changeset.token("import"),
             ),
         )
     except ClientError as err:
@@ -251,7 +253,12 @@ def run_import(ops: Any, req: Request, parameters: list[dict[str, Any]], notes: 
         ops._drop_review_stack(api, stack_id, quiet=True)
         raise ImportFailed(f"import change set failed: {reason}")
     watch = ops._watch_for(api, {"StackId": stack_id, "StackName": req.name}, len(changes))
-    ops._start(req.key, req.name, "IMPORT_IN_PROGRESS", lambda: api("execute_change_set", ChangeSetName=cs_id))
+    ops._start(
+        req.key,
+        req.name,
+        "IMPORT_IN_PROGRESS",
+        lambda: api("execute_change_set", ChangeSetName=cs_id, ClientRequestToken=changeset.token("execute")),
+    )
     final = ops._wait(req.key, watch, early=False)
     if final != "IMPORT_COMPLETE":
         why = watch.first_failure() or "no reason given"

@@ -1,8 +1,9 @@
 """The engine's vocabulary: stack statuses, Outcome/Result/Request, Timing, Pacer, Change/Preview,
 AWS error helpers and the throttling-aware Api wrapper. One stack's operation is in stackops.py.
 
-Exported: Outcome, Result, Request, Timing, Pacer, Cancelled, Change, Preview, Api, outputs_of,
-error_code, error_text, is_aws_error, and the status sets (DONE_OK, USABLE, ...).
+Exported: Outcome, Result, Request, Timing, Pacer, Cancelled, Unreachable, CredentialsExpired, Change,
+Preview, Api, outputs_of, error_code, error_text, is_aws_error, MAX_INLINE_BODY_BYTES, and the status
+sets (DONE_OK, USABLE, ...).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ THROTTLING = {
     "RequestLimitExceeded",
     "SlowDown",
 }
+# TemplateBody is limited to 51,200 bytes; bigger templates go through S3 as TemplateURL (up to 1 MB):
+# CloudFormation quotas, "Template body size in a request: 51,200 bytes".
+MAX_INLINE_BODY_BYTES = 51_200
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed", "No changes to deploy")
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 # The stack's resources are in place: dependents may start (cleanup of replaced resources goes on).
@@ -87,16 +91,33 @@ class Request:
 
 @dataclass
 class Timing:
-    poll_min: float = 1.0
-    poll_max: float = 4.0
+    """How often a wait polls (watch.py explains the policy, docs/deployer.md states the figures).
+
+    Against AWS: 2 s after something happened, x1.5 per quiet poll up to 5 s, up to 10 s once
+    nothing happened for 4 min (RDS, ECS rollouts), each delay +-20 % (jitter); DescribeStacks
+    only on a stack-level event or every 6th poll. `Timing.local()` is for the emulator on this
+    machine: no quota to share there, and its operations finish in well under a second."""
+
+    poll_min: float = 2.0
+    poll_max: float = 5.0
     backoff: float = 1.5
+    poll_long: float = 10.0  # the cap once nothing happened for `long_after` seconds
+    long_after: float = 240.0
+    jitter: float = 0.2  # each delay x uniform(1 - jitter, 1 + jitter)
+    status_every: int = 6  # DescribeStacks at least every Nth poll, whatever the events say
     timeout: float = 2 * 3600.0  # per wait; RDS and CloudFront can take long, but not this long
     throttle_attempts: int = 6
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] | None = None  # tests: record instead of sleeping
 
+    @classmethod
+    def local(cls) -> Timing:
+        """The emulator on loopback: short polls, no jitter (nothing else polls it, no quota)."""
+        return cls(poll_min=0.2, poll_max=1.0, poll_long=1.0, jitter=0.0, status_every=1)
+
     def delays(self) -> Any:
-        """The poll delays when nothing happens: poll_min, x backoff, ... capped at poll_max."""
+        """The poll delays when nothing happens: poll_min, x backoff, ... capped at poll_max
+        (before jitter, and before `poll_long` takes over in a long quiet wait)."""
         delay = self.poll_min
         while True:
             yield delay
@@ -112,21 +133,39 @@ class Unreachable(DeployError):
     same way, each after its retries), naming what is still changing in AWS."""
 
 
+class CredentialsExpired(Unreachable):
+    """The credentials stopped working mid-run (an expired SSO token or role session): like a lost
+    endpoint, every other call would fail the same way, so the run stops, naming what is still
+    changing in AWS and how to sign in again. CloudFormation carries on without us."""
+
+
 class Pacer:
-    """Sleeps between polls (cancel-aware) with backoff that resets when something happened."""
+    """Sleeps between polls (cancel-aware) with backoff that resets when something happened, the
+    longer cap after a long quiet spell, and jitter."""
 
     def __init__(self, timing: Timing, cancel: threading.Event):
         self.timing = timing
         self.cancel = cancel
         self._delays = timing.delays()
+        self._quiet_since = timing.clock()
+        self._last = timing.poll_min
 
     def reset(self) -> None:
         self._delays = self.timing.delays()
+        self._quiet_since = self.timing.clock()
 
     def wait(self, changed: bool = False) -> None:
+        t = self.timing
         if changed:
             self.reset()
-        self.pause(next(self._delays))
+        delay = next(self._delays)
+        if t.clock() - self._quiet_since >= t.long_after and t.poll_long > delay:
+            delay = self._last = min(t.poll_long, max(delay, self._last * t.backoff))
+        else:
+            self._last = delay
+        if t.jitter:
+            delay *= 1 - t.jitter + 2 * t.jitter * random.random()  # noqa: S311 - spreading polls, not crypto
+        self.pause(delay)
 
     def pause(self, seconds: float) -> None:
         if self.timing.sleep is not None:

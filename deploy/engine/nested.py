@@ -9,6 +9,9 @@ same templates the separate-stack deploy uses.
    URL, which is what makes CloudFormation update exactly the changed children.
 3. Check that main.yaml points at the keys just uploaded, then deploy `hana-<env>` from
    out/<env>/main.yaml like any other stack (change set, no-op detection, progress).
+   On an update, each `<X>DesiredCount` master parameter is the count the service runs now,
+   read from ECS by its name (engine/counts.py), never the master's previous value: the master
+   passes it to compute, and CloudFormation sends it to ECS (a stale "0" would stop prod).
 
 The key function is the generator's when it has one (`hana_templates.main.object_key`, which
 main.yaml's TemplateURLs are built with); until then `object_key` below, with the same
@@ -20,7 +23,8 @@ resources and points `Project.stack_name` at the children (`hana-<env>-<Logical>
 status, outputs, plan, delete and the operations commands see the stacks that are really there.
 
 Exported: object_key, key_function, template_bucket, location_parameters, ensure_bucket,
-upload_templates, find_children, Nested.
+upload_templates, upload_one (one big template of the separate-stack deploy), find_children,
+children_of, Nested, MAX_INLINE_BODY_BYTES (from cfn.py).
 """
 
 from __future__ import annotations
@@ -31,11 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from deploy.engine.cfn import Request
+from deploy.engine.cfn import MAX_INLINE_BODY_BYTES, Request
 from deploy.engine.project import MAIN, Project
 from deploy.errors import BadInput, DeployError
-
-MAX_INLINE_BODY_BYTES = 51_200
 
 
 def object_key(stack: str, body: str) -> str:
@@ -176,6 +178,19 @@ def upload_templates(
     return result
 
 
+def upload_one(aws: Any, project: Project, stack: str, body: str) -> str:
+    """One template too big for TemplateBody (the separate-stack deploy): into the template bucket
+    (created and secured as for `main`), under its content-addressed key; its TemplateURL."""
+    ident = aws.identity()
+    bucket = template_bucket(project.cfg.project, ident.account, aws.region)
+    s3 = aws.client("s3")
+    tls_only = not (aws.endpoint_url or "").startswith("http://")
+    ensure_bucket(s3, bucket, ident.account, aws.region, ident.partition, tls_only)
+    key_fn = key_function()
+    upload_templates(s3, bucket, [(stack, body)], key_fn)
+    return template_url(bucket, aws.region, key_fn(stack, body))
+
+
 def _nested_urls(template: dict[str, Any]) -> dict[str, str]:
     """Logical id -> TemplateURL (flattened to text) of each nested stack in main.yaml."""
     urls = {}
@@ -238,6 +253,7 @@ class Nested:
             body=body,
             parameters=params,
             defaults=declared,
+            # ImageTag: UsePreviousValue; *DesiredCount: the live ECS count (plan.ecs_live_value)
             keep_live=tuple(sorted(deploy_params & set(declared))),
             tags=project.tags(MAIN),
             termination_protection=self.deployer.protected,
@@ -267,10 +283,32 @@ def find_children(deployer: Any) -> bool:
     if master is None:
         project.children = {}
         return False
+    project.children = _children(deployer.aws.client("cloudformation"), project, master["StackId"])
+    return True
+
+
+def children_of(cfn: Any, project: Project) -> bool:
+    """`find_children` for callers without a deployer (`drift`): the same, with a CloudFormation client."""
+    from botocore.exceptions import ClientError
+
+    from deploy.engine.cfn import error_code, error_text
+
+    try:
+        stacks = cfn.describe_stacks(StackName=project.stack_name(MAIN)).get("Stacks") or []
+    except ClientError as err:
+        if error_code(err) == "ValidationError" and "does not exist" in error_text(err):
+            stacks = []
+        else:
+            raise
+    master = next((s for s in stacks if s.get("StackStatus") != "DELETE_COMPLETE"), None)
+    project.children = _children(cfn, project, master["StackId"]) if master is not None else {}
+    return master is not None
+
+
+def _children(cfn: Any, project: Project, master_id: str) -> dict[str, str]:
     by_logical = {k.replace("_", "").replace("-", "").lower(): k for k in project.stacks}
-    cfn = deployer.aws.client("cloudformation")
     children: dict[str, str] = {}
-    kwargs: dict[str, Any] = {"StackName": master["StackId"]}
+    kwargs: dict[str, Any] = {"StackName": master_id}
     while True:
         page = cfn.list_stack_resources(**kwargs)
         for res in page.get("StackResourceSummaries") or []:
@@ -282,5 +320,4 @@ def find_children(deployer: Any) -> bool:
         if not page.get("NextToken"):
             break
         kwargs["NextToken"] = page["NextToken"]
-    project.children = children
-    return True
+    return children

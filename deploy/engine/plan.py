@@ -27,7 +27,19 @@ from datetime import datetime
 from typing import Any
 
 from deploy.engine import adopt as adopting
-from deploy.engine.cfn import USABLE, Outcome, Preview, Request, Result, Timing, Unreachable, outputs_of
+from deploy.engine.cfn import (
+    USABLE,
+    Api,
+    CredentialsExpired,
+    Outcome,
+    Pacer,
+    Preview,
+    Request,
+    Result,
+    Timing,
+    Unreachable,
+    outputs_of,
+)
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
 from deploy.engine.stackops import StackOps
@@ -203,27 +215,25 @@ class StackRow:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def ecs_live_value(aws: Any) -> Callable[[str, dict[str, str]], str | None]:
-    """For `<X>DesiredCount`: the running service's desired count, found through the stack's outputs
-    `ClusterName` and `<X>ServiceName`. None (-> UsePreviousValue) when that cannot be read."""
+def ecs_live_value(
+    aws: Any, project: Project, timing: Timing | None = None, cancel: threading.Event | None = None
+) -> Callable[[str, dict[str, str]], str | None]:
+    """For `<X>DesiredCount` on a stack update: the count the service runs now, read from ECS by
+    its name (counts.py), for the compute stack and the nested master alike; the template's
+    default for a service that does not exist yet; `CountUnreadable` (the update stops) when it
+    exists but cannot be read. None for every other parameter (-> UsePreviousValue)."""
+    from deploy.engine import counts
+
+    timing = timing or Timing()
+    cancel = cancel or threading.Event()
+    defaults = {p.name: p.default for spec in project.stacks.values() for p in spec.deploy_parameters}
 
     def value(parameter: str, outputs: dict[str, str]) -> str | None:
-        if not parameter.endswith("DesiredCount"):
+        key = counts.service_of(project.cfg, parameter)
+        if key is None or parameter not in defaults:
             return None
-        service = outputs.get(parameter.removesuffix("DesiredCount") + "ServiceName")
-        cluster = outputs.get("ClusterName")
-        if not service or not cluster:
-            return None
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            reply = aws.client("ecs").describe_services(cluster=cluster, services=[service])
-        except (BotoCoreError, ClientError):
-            return None
-        for svc in reply.get("services") or []:
-            if svc.get("status") == "ACTIVE":
-                return str(svc["desiredCount"])
-        return None
+        call = Api(aws.client("ecs"), Pacer(timing, cancel), timing.throttle_attempts)
+        return counts.desired_count(call, counts.Target.of(project.cfg), key, defaults[parameter], parameter)
 
     return value
 
@@ -241,15 +251,29 @@ class Deployer:
         self.project = project
         self.aws = aws
         self.reporter = reporter or NullReporter()
-        self.timing = timing or Timing()
+        # The emulator on loopback keeps short polls (no shared quota there); AWS gets watch.py's policy.
+        self.timing = timing or (
+            Timing.local() if getattr(getattr(aws, "settings", None), "local", False) else Timing()
+        )
         self.concurrency = concurrency
         self.executor_factory = executor_factory
         self.cancel = threading.Event()
         self.ops = StackOps(
-            aws.client("cloudformation"), self.reporter, self.timing, self.cancel, live_value=ecs_live_value(aws)
+            aws.client("cloudformation"),
+            self.reporter,
+            self.timing,
+            self.cancel,
+            live_value=ecs_live_value(aws, project, self.timing, self.cancel),
+            upload=self._upload,
         )
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _upload(self, key: str, body: str) -> str:
+        """A template too big to send inline: into the template bucket; its TemplateURL."""
+        from deploy.engine.nested import upload_one
+
+        return upload_one(self.aws, self.project, key, body)
 
     def find_nested(self) -> bool:
         """A nested deployment (`hana-<env>` exists): the project's stack names become its children's."""
@@ -337,6 +361,8 @@ class Deployer:
             executor.shutdown(grace=0.5)
             flying = dict(self.ops.in_flight)
             self.reporter.close()
+            if isinstance(lost, CredentialsExpired):
+                raise CredentialsExpired(self._expired_message(str(lost), resume or action, flying)) from None
             raise Unreachable(self._lost_message(str(lost), resume or action, flying)) from None
         except BaseException:
             self.cancel.set()
@@ -359,6 +385,21 @@ class Deployer:
             return f"{lost}; nothing was changing in AWS; run {again} when it answers again"
         changing = ", ".join(f"{name} ({status})" for name, status in flying.values())
         return f"{lost}; in flight when it stopped answering: {changing}; run {again} when it answers again"
+
+    def _expired_message(self, why: str, resume: str, flying: dict[str, tuple[str, str]]) -> str:
+        """Credentials that stopped working mid-run: an interruption, not a failure of the stacks."""
+        from deploy.aws.session import LOGIN_HINT
+
+        again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
+        profile = getattr(self.aws, "profile", None) or "NAME"
+        login = f"`{self.project.command()} {LOGIN_HINT.removeprefix('python -m deploy ').format(profile=profile)}`"
+        changing = (
+            "still changing in AWS (CloudFormation carries on without us): "
+            + ", ".join(f"{name} ({status})" for name, status in flying.values())
+            if flying
+            else "nothing was changing in AWS"
+        )
+        return f"{why}; {changing}; sign in again with {login}, then resume with {again}"
 
     def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
         again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"

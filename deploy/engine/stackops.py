@@ -17,10 +17,12 @@
    (resources done/total, current resource) and, on failure, the first failed resource and its
    reason.
 
-Polling starts at `Timing.poll_min`, backs off to `poll_max`, and drops back to `poll_min`
-whenever a new event arrives (the boto3 waiters' fixed 30 s delay is far too slow). Throttling
-errors are retried with jittered backoff on top of botocore's own retries. Every sleep wakes at
-once on the shared cancel event (Ctrl-C), raising `Cancelled`.
+Waiting (watch.py) polls DescribeStackEvents every few seconds with backoff and jitter, and
+DescribeStacks only when the stack's own status moved. Throttling errors are retried with
+jittered backoff on top of botocore's own retries. Every sleep wakes at once on the shared cancel
+event (Ctrl-C), raising `Cancelled`. Every call that starts work carries an idempotency token, so
+botocore's retries cannot start it twice; credentials that stop working mid-wait stop the run
+like a lost endpoint (`CredentialsExpired`), not as a stack failure.
 
 long: one class, the state machine of one stack operation (settle, no-op check, change set,
 execute, watch); its steps share the stack's state and read best in order, in one place.
@@ -31,24 +33,24 @@ Exported: StackOps.
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from deploy.aws.session import is_unreachable, unreachable_text
-from deploy.engine import adopt
+from deploy.aws.session import credentials_failed, is_unreachable, unreachable_text
+from deploy.engine import adopt, changeset
 from deploy.engine.cfn import (
     CAPABILITIES,
     DONE_OK,
     FAILED_CREATE,
+    MAX_INLINE_BODY_BYTES,
     NO_CHANGES,
     SETTLED_EARLY,
     USABLE,
     Api,
     Cancelled,
     Change,
+    CredentialsExpired,
     Outcome,
     Pacer,
     Preview,
@@ -62,66 +64,20 @@ from deploy.engine.cfn import (
     outputs_of,
 )
 from deploy.engine.project import parse_template
+from deploy.engine.watch import Failed as _Failed
+from deploy.engine.watch import Watch, follow
+from deploy.errors import DeployError
 
 
-class _Failed(Exception):
-    """This stack failed; the message is the one line the summary shows."""
+def _continue_rollback(req: Request) -> str:
+    """The command that continues this stack's rollback: `main` for the nested master (`stack main`
+    is no command), `stack <key>` for the others."""
+    what = "main" if req.key == "main" else f"stack {req.key}"
+    return f"{req.command} {what} --continue-rollback"
 
 
 def _is_no_changes(text: str) -> bool:
     return any(marker in text for marker in NO_CHANGES)
-
-
-class _Watch:
-    """Follows one stack operation through its events: progress and the first failure."""
-
-    def __init__(self, stack_id: str, stack_name: str, marker: str | None, total: int | None):
-        self.stack_id = stack_id
-        self.stack_name = stack_name
-        self.marker = marker
-        self.total = total
-        self.seen: set[str] = set()
-        self.done: set[str] = set()
-        self.running: dict[str, str] = {}  # logical id -> type, in start order
-        self.failures: list[dict[str, Any]] = []
-        self.stack_reasons: list[str] = []
-
-    def is_stack_event(self, e: dict[str, Any]) -> bool:
-        return e.get("PhysicalResourceId") == self.stack_id or (
-            e.get("LogicalResourceId") == self.stack_name and e.get("ResourceType") == "AWS::CloudFormation::Stack"
-        )
-
-    def add(self, e: dict[str, Any]) -> None:
-        self.seen.add(e["EventId"])
-        status = e.get("ResourceStatus", "")
-        if self.is_stack_event(e):
-            if e.get("ResourceStatusReason") and ("ROLLBACK" in status or status.endswith("FAILED")):
-                self.stack_reasons.append(e["ResourceStatusReason"])
-            return
-        logical = e.get("LogicalResourceId", "")
-        if status.endswith("_IN_PROGRESS"):
-            self.running.pop(logical, None)
-            self.running[logical] = e.get("ResourceType", "")
-        elif status.endswith("_COMPLETE") or status.endswith("_SKIPPED"):
-            self.running.pop(logical, None)
-            self.done.add(logical)
-        elif status.endswith("_FAILED"):
-            self.running.pop(logical, None)
-            self.failures.append(e)
-
-    @property
-    def current(self) -> str | None:
-        if not self.running:
-            return None
-        logical, rtype = next(reversed(self.running.items()))
-        return f"{logical} ({rtype})" if rtype else logical
-
-    def first_failure(self) -> str | None:
-        real = [e for e in self.failures if "cancel" not in (e.get("ResourceStatusReason") or "").lower()]
-        for e in real or self.failures:
-            reason = e.get("ResourceStatusReason") or "no reason given"
-            return f"{e.get('LogicalResourceId')} ({e.get('ResourceType')}): {' '.join(reason.split())}"
-        return self.stack_reasons[0] if self.stack_reasons else None
 
 
 class StartGate:
@@ -165,6 +121,7 @@ class StackOps:
         timing: Timing | None = None,
         cancel: threading.Event | None = None,
         live_value: Callable[[str, dict[str, str]], str | None] | None = None,
+        upload: Callable[[str, str], str] | None = None,
     ):
         from deploy.engine.reporting import NullReporter
 
@@ -173,6 +130,7 @@ class StackOps:
         self.timing = timing or Timing()
         self.cancel = cancel or threading.Event()
         self.live_value = live_value
+        self.upload = upload  # (key, body) -> TemplateURL: where a body too big to send inline goes
         self._lock = threading.Lock()
         self.in_flight: dict[str, tuple[str, str]] = {}  # key -> (stack name, last status): changing in AWS
         self.gate = StartGate(self.cancel)
@@ -198,6 +156,30 @@ class StackOps:
             raise
         return stacks[0] if stacks and stacks[0].get("StackStatus") != "DELETE_COMPLETE" else None
 
+    def _source(self, req: Request) -> dict[str, str]:
+        """TemplateBody, or TemplateURL for a body over CloudFormation's 51,200-byte inline limit
+        (uploaded to the template bucket first) or when the request names its URL already."""
+        if req.template_url:
+            return {"TemplateURL": req.template_url}
+        size = len(req.body.encode())
+        if size <= MAX_INLINE_BODY_BYTES:
+            return {"TemplateBody": req.body}
+        if self.upload is None:
+            raise _Failed(
+                f"{req.key}'s template is {size:,} bytes, over CloudFormation's {MAX_INLINE_BODY_BYTES:,}-byte "
+                "TemplateBody limit, and no template bucket is available to send it as a TemplateURL"
+            )
+        return {"TemplateURL": self.upload(req.key, req.body)}
+
+    def _lost(self, err: BaseException) -> None:
+        """The whole run stops on a lost endpoint or credentials that stopped working (Unreachable):
+        every other call would fail the same way; not this stack's failure."""
+        if is_unreachable(err):
+            raise Unreachable(unreachable_text(err)) from err
+        code = credentials_failed(err)
+        if code:
+            raise CredentialsExpired(f"AWS stopped accepting the credentials mid-run ({code})") from err
+
     def _start(self, key: str, name: str, status: str | None, call: Callable[[], Any]) -> Any:
         """Start something in AWS through the gate; with `status`, the stack is in flight from the
         moment before the call (and not, if the call fails)."""
@@ -222,54 +204,12 @@ class StackOps:
         events = api("describe_stack_events", StackName=stack_id).get("StackEvents") or []
         return events[0]["EventId"] if events else None
 
-    def _new_events(self, api: Api, watch: _Watch) -> list[dict[str, Any]]:
-        """Events since the last poll, oldest first (the API lists newest first, paginated)."""
-        fresh: list[dict[str, Any]] = []
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {"StackName": watch.stack_id}
-            if token:
-                kwargs["NextToken"] = token
-            page = api("describe_stack_events", **kwargs)
-            for e in page.get("StackEvents") or []:
-                if e["EventId"] == watch.marker or e["EventId"] in watch.seen:
-                    return list(reversed(fresh))
-                fresh.append(e)
-            token = page.get("NextToken")
-            if not token:
-                return list(reversed(fresh))
+    def _wait(self, key: str, watch: Watch, *, deleting: bool = False, early: bool = True) -> str:
+        return follow(self, key, watch, deleting=deleting, early=early)
 
-    def _wait(self, key: str, watch: _Watch, *, deleting: bool = False, early: bool = True) -> str:
-        """Poll until the stack settles; returns its final status (DELETE_COMPLETE if it is gone).
-        `early`: stop at *_CLEANUP_IN_PROGRESS (the outcome is known and dependents may start);
-        otherwise wait until the stack accepts the next operation."""
-        api = self._api()
-        pacer = Pacer(self.timing, self.cancel)
-        deadline = self.timing.clock() + self.timing.timeout
-        name = watch.stack_name
-        while True:
-            stack = self.describe(watch.stack_id)
-            status = stack["StackStatus"] if stack else ("DELETE_COMPLETE" if deleting else "GONE")
-            fresh = self._new_events(api, watch) if stack else []
-            for e in fresh:
-                watch.add(e)
-                self.reporter.event(key, e)
-            self._flying(key, name, status)
-            self.reporter.update(
-                key, state=status, done=len(watch.done), total=watch.total, current=watch.current or ""
-            )
-            if not status.endswith("_IN_PROGRESS") or (early and status in SETTLED_EARLY):
-                self._flying(key, name, None)
-                return status
-            if self.timing.clock() > deadline:
-                raise _Failed(
-                    f"gave up waiting after {self.timing.timeout / 60:.0f} min; {name} is still {status} in AWS"
-                )
-            pacer.wait(changed=bool(fresh))
-
-    def _watch_for(self, api: Api, stack: dict[str, Any], total: int | None) -> _Watch:
+    def _watch_for(self, api: Api, stack: dict[str, Any], total: int | None) -> Watch:
         sid = stack["StackId"]
-        return _Watch(sid, stack["StackName"], self._newest_event(api, sid), total)
+        return Watch(sid, stack["StackName"], self._newest_event(api, sid), total)
 
     # --- deploy --------------------------------------------------------------------------------
 
@@ -284,8 +224,7 @@ class StackOps:
         except Cancelled:
             raise  # what is in flight stays listed: it goes on changing in AWS without us
         except Exception as err:  # an AWS error we did not expect: this stack fails, the run goes on
-            if is_unreachable(err):
-                raise Unreachable(unreachable_text(err)) from err
+            self._lost(err)
             if not is_aws_error(err):
                 raise
             result = Result(req.key, req.name, Outcome.FAILED, message=error_text(err))
@@ -344,7 +283,7 @@ class StackOps:
                 if not req.continue_rollback:
                     raise _Failed(
                         f"{req.name} is UPDATE_ROLLBACK_FAILED{f' ({why})' if why else ''}: fix that cause, then run "
-                        f"`{req.command} stack {req.key} --continue-rollback` (or `aws cloudformation "
+                        f"`{_continue_rollback(req)}` (or `aws cloudformation "
                         f"continue-update-rollback --stack-name {req.name} --resources-to-skip <LogicalId>` to skip "
                         "a resource that cannot roll back)"
                     )
@@ -355,13 +294,15 @@ class StackOps:
                     req.key,
                     req.name,
                     "UPDATE_ROLLBACK_IN_PROGRESS",
-                    lambda api=api, sid=live["StackId"]: api("continue_update_rollback", StackName=sid),
+                    lambda api=api, sid=live["StackId"]: api(
+                        "continue_update_rollback", StackName=sid, ClientRequestToken=changeset.token("rollback")
+                    ),
                 )
                 final = self._wait(req.key, watch, early=False)
                 if final != "UPDATE_ROLLBACK_COMPLETE":
                     raise _Failed(
                         f"continuing the rollback of {req.name} ended in {final}: "
-                        f"{watch.first_failure() or 'see the stack events'}"
+                        f"{watch.first_failure(api) or 'see the stack events'}"
                     )
                 live = self.describe(live["StackId"])
             elif status == "DELETE_FAILED":
@@ -387,7 +328,7 @@ class StackOps:
             if is_aws_error(err):
                 return live.get("StackStatusReason")
             raise
-        watch = _Watch(live["StackId"], live["StackName"], None, None)
+        watch = Watch(live["StackId"], live["StackName"], None, None)
         # Newest first: go back to the start of the last user-initiated operation.
         recent = []
         for e in events:
@@ -396,7 +337,7 @@ class StackOps:
                 break
         for e in reversed(recent):
             watch.add(e)
-        return watch.first_failure() or live.get("StackStatusReason")
+        return watch.first_failure(self._api()) or live.get("StackStatusReason")
 
     def _delete_and_wait(self, key: str, live: dict[str, Any], expect: str) -> str:
         """Delete a stack left behind, after re-reading it: only if it is still in `expect` (another run
@@ -412,13 +353,17 @@ class StackOps:
             )
         watch = self._watch_for(api, fresh, None)
         self._start(
-            key, live["StackName"], "DELETE_IN_PROGRESS", lambda: api("delete_stack", StackName=live["StackId"])
+            key,
+            live["StackName"],
+            "DELETE_IN_PROGRESS",
+            lambda: api("delete_stack", StackName=live["StackId"], ClientRequestToken=changeset.token("delete")),
         )
         return self._wait(key, watch, deleting=True)
 
     def _parameters(self, req: Request, live: dict[str, Any] | None) -> list[dict[str, Any]]:
         """Explicit values, plus on update the live value of each deploy-time parameter: the running ECS
-        desired count when known (so a redeploy never resets what scaling set), else UsePreviousValue."""
+        desired count (so a redeploy never resets what scaling set; plan.ecs_live_value), else
+        UsePreviousValue. A live value that cannot be read fails the stack before anything is sent."""
         params: list[dict[str, Any]] = [{"ParameterKey": k, "ParameterValue": v} for k, v in req.parameters.items()]
         if live is None:
             return params
@@ -427,7 +372,10 @@ class StackOps:
         for name in req.keep_live:
             if name in req.parameters or name not in req.defaults or name not in live_params:
                 continue
-            value = self.live_value(name, outputs) if self.live_value else None
+            try:
+                value = self.live_value(name, outputs) if self.live_value else None
+            except DeployError as err:  # the live value exists but cannot be read: stop, never guess
+                raise _Failed(str(err)) from None
             if value is not None:
                 params.append({"ParameterKey": name, "ParameterValue": value})
             else:
@@ -473,7 +421,8 @@ class StackOps:
         from botocore.exceptions import ClientError
 
         api = self._api()
-        source = {"TemplateURL": req.template_url} if req.template_url else {"TemplateBody": req.body}
+        source = self._source(req)
+        token = changeset.token("create")  # idempotency under botocore's retries (changeset.py)
         try:
             reply = self._start(
                 req.key,
@@ -482,12 +431,13 @@ class StackOps:
                 lambda: api(
                     "create_change_set",
                     StackName=req.name,
-                    ChangeSetName=_change_set_name("deploy"),
+                    ChangeSetName=changeset.name("deploy"),
                     ChangeSetType=kind,
                     Parameters=params,
                     Capabilities=CAPABILITIES,
                     Tags=req.tags,
                     Description=f"{req.command}: {kind.lower()} {req.key}",
+                    ClientToken=token,
                     **source,
                 ),
             )
@@ -498,7 +448,7 @@ class StackOps:
         cs_id, stack_id = reply["Id"], reply["StackId"]
         executed = False
         try:
-            status, reason, changes = self._wait_change_set(api, cs_id)
+            status, reason, changes = self._wait_change_set(api, cs_id, execute=True)
             if status == "FAILED":
                 self._drop_change_set(api, cs_id)
                 if _is_no_changes(reason):
@@ -518,15 +468,29 @@ class StackOps:
                 # back. This includes newly created resources marked with a deletion policy of Retain"
                 # (ExecuteChangeSet API reference): a failed create leaves nothing that makes the
                 # retry fail "already exists"; what existed before the operation is kept.
+                execute = changeset.token("execute")
                 self._start(
                     req.key,
                     req.name,
                     f"{kind}_IN_PROGRESS",
-                    lambda: api("execute_change_set", ChangeSetName=cs_id, RetainExceptOnCreate=True),
+                    lambda: api(
+                        "execute_change_set",
+                        ChangeSetName=cs_id,
+                        RetainExceptOnCreate=True,
+                        ClientRequestToken=execute,
+                    ),
                 )
                 executed = True
             except ClientError as err:
-                raise _Failed(f"{kind.lower()} failed: {error_text(err)}") from None
+                if not (
+                    error_code(err) == "InvalidChangeSetStatus"
+                    and changeset.went_through(api, self.describe, cs_id, stack_id)
+                ):
+                    raise _Failed(f"{kind.lower()} failed: {error_text(err)}") from None
+                # A retry (botocore's, after a timeout or a 5xx) of an execute that had gone through:
+                # the change set is executing, the stack is changing; follow it like any other.
+                executed = True
+                self._flying(req.key, req.name, f"{kind}_IN_PROGRESS")
             final = self._wait(req.key, watch)
         except Cancelled:
             if not executed:  # clean up what this run created and did not start: nothing is left behind
@@ -539,12 +503,12 @@ class StackOps:
             self._protect(req, stack, notes)
             outcome = Outcome.CREATED if kind == "CREATE" else Outcome.UPDATED
             return Result(req.key, req.name, outcome, outputs=outputs_of(stack), status=final)
-        why = watch.first_failure() or (stack or {}).get("StackStatusReason") or "no reason given"
+        why = watch.first_failure(api) or (stack or {}).get("StackStatusReason") or "no reason given"
         hint = ""
         if final in FAILED_CREATE:
             hint = " (the next deploy deletes the failed stack and creates it again)"
         elif final == "UPDATE_ROLLBACK_FAILED":
-            hint = f"; after fixing it run `{req.command} stack {req.key} --continue-rollback`"
+            hint = f"; after fixing it run `{_continue_rollback(req)}`"
         raise _Failed(f"{final}: {why}{hint}")
 
     def _no_changes(self, req: Request, live: dict[str, Any] | None, notes: list[str]) -> Result:
@@ -552,30 +516,11 @@ class StackOps:
         status = live["StackStatus"] if live else None
         return Result(req.key, req.name, Outcome.UNCHANGED, outputs=outputs_of(live), status=status)
 
-    def _wait_change_set(self, api: Api, cs_id: str) -> tuple[str, str, list[dict[str, Any]]]:
-        pacer = Pacer(self.timing, self.cancel)
-        deadline = self.timing.clock() + self.timing.timeout
-        while True:
-            reply = api("describe_change_set", ChangeSetName=cs_id)
-            status = reply.get("Status", "")
-            if status not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
-                changes = list(reply.get("Changes") or [])
-                token = reply.get("NextToken")
-                while token:
-                    page = api("describe_change_set", ChangeSetName=cs_id, NextToken=token)
-                    changes += page.get("Changes") or []
-                    token = page.get("NextToken")
-                return status, reply.get("StatusReason") or "", changes
-            if self.timing.clock() > deadline:
-                raise _Failed(f"change set still {status} after {self.timing.timeout / 60:.0f} min")
-            pacer.wait()
+    def _wait_change_set(self, api: Api, cs_id: str, execute: bool = False) -> tuple[str, str, list[dict[str, Any]]]:
+        return changeset.wait(api, Pacer(self.timing, self.cancel), self.timing, cs_id, execute)
 
     def _drop_change_set(self, api: Api, cs_id: str, quiet: bool = False) -> None:
-        try:
-            api("delete_change_set", ChangeSetName=cs_id)
-        except Exception as err:
-            if not (quiet and is_aws_error(err)):
-                raise
+        changeset.drop(api, cs_id, quiet)
 
     def _drop_review_stack(self, api: Api, stack_id: str, quiet: bool = False) -> None:
         """A failed (or abandoned) CREATE change set leaves an empty REVIEW_IN_PROGRESS stack: remove it.
@@ -583,7 +528,7 @@ class StackOps:
         try:
             live = self.describe(stack_id)
             if live and live["StackStatus"] == "REVIEW_IN_PROGRESS":
-                api("delete_stack", StackName=stack_id)
+                api("delete_stack", StackName=stack_id, ClientRequestToken=changeset.token("delete"))
         except Exception as err:
             if not (quiet and is_aws_error(err)):
                 raise
@@ -599,8 +544,7 @@ class StackOps:
         except _Failed as err:
             return Preview(req.key, req.name, "blocked", message=str(err))
         except Exception as err:
-            if is_unreachable(err):
-                raise Unreachable(unreachable_text(err)) from err
+            self._lost(err)
             if not is_aws_error(err):
                 raise
             return Preview(req.key, req.name, "blocked", message=error_text(err))
@@ -624,12 +568,12 @@ class StackOps:
         if self._unchanged(req, live):
             return Preview(req.key, req.name, "unchanged")
         api = self._api()
-        source = {"TemplateURL": req.template_url} if req.template_url else {"TemplateBody": req.body}
+        source = self._source(req)
         try:
             reply = api(
                 "create_change_set",
                 StackName=req.name,
-                ChangeSetName=_change_set_name("plan"),
+                ChangeSetName=changeset.name("plan"),
                 ChangeSetType="UPDATE",
                 Parameters=self._parameters(req, live),
                 Capabilities=CAPABILITIES,
@@ -649,7 +593,7 @@ class StackOps:
             if _is_no_changes(reason):
                 return Preview(req.key, req.name, "unchanged")
             return Preview(req.key, req.name, "blocked", message=f"change set failed: {reason}")
-        changes = [_change(c) for c in raw if c.get("Type", "Resource") == "Resource"]
+        changes = [changeset.to_change(c) for c in raw if c.get("Type", "Resource") == "Resource"]
         if not changes:
             return Preview(
                 req.key, req.name, "changes", message="no resource changes: parameters, outputs or tags only"
@@ -676,8 +620,7 @@ class StackOps:
         except Cancelled:
             raise  # what is in flight stays listed: it goes on changing in AWS without us
         except Exception as err:
-            if is_unreachable(err):
-                raise Unreachable(unreachable_text(err)) from err
+            self._lost(err)
             if not is_aws_error(err):
                 raise
             result = Result(key, name, Outcome.FAILED, message=error_text(err))
@@ -728,14 +671,19 @@ class StackOps:
             self._note(key, notes, f"{name}: keeping {', '.join(kept)} (not deleted; no longer in any stack)")
         try:
             self._start(
-                key, name, "DELETE_IN_PROGRESS", lambda: api("delete_stack", StackName=live["StackId"], **extra)
+                key,
+                name,
+                "DELETE_IN_PROGRESS",
+                lambda: api(
+                    "delete_stack", StackName=live["StackId"], ClientRequestToken=changeset.token("delete"), **extra
+                ),
             )
         except ClientError as err:
             raise _Failed(f"delete failed: {error_text(err)}") from None
         final = self._wait(key, watch, deleting=True)
         if final == "DELETE_COMPLETE":
             return Result(key, name, Outcome.DELETED, status=final)
-        why = watch.first_failure() or "see the stack events"
+        why = watch.first_failure(api) or "see the stack events"
         failed = sorted(
             {str(e["LogicalResourceId"]) for e in watch.failures if e.get("ResourceStatus") == "DELETE_FAILED"}
         )
@@ -758,24 +706,3 @@ class StackOps:
             token = page.get("NextToken")
             if not token:
                 return found
-
-
-def _change(raw: dict[str, Any]) -> Change:
-    rc = raw.get("ResourceChange") or {}
-    props = []
-    for d in rc.get("Details") or []:
-        target = d.get("Target") or {}
-        label = target.get("Name") or target.get("Attribute")
-        if label and label not in props:
-            props.append(label)
-    return Change(
-        action=rc.get("Action", "?"),
-        logical_id=rc.get("LogicalResourceId", "?"),
-        type=rc.get("ResourceType", "?"),
-        replacement=rc.get("Replacement"),
-        properties=tuple(props),
-    )
-
-
-def _change_set_name(purpose: str) -> str:
-    return f"hana-{purpose}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{random.randrange(16**6):06x}"  # noqa: S311

@@ -16,6 +16,10 @@ check that cannot read what it needs fails with AWS's answer: an unknown is not 
     next checks                 alarms in ALARM (since when), alarm e-mail subscriptions pending,
                                 DLQ messages (oldest age), stacks failed / not deployed / drifted
 
+A nested deployment (`python -m deploy main`) is checked the same way: the stack checks read its
+children and the master `hana-<env>` (the command passes them after nested.find_children), and a
+fix that redeploys says `main`, since `stack` refuses a nested environment.
+
 A secret's value never leaves this module: it is classified (set, empty, no key, bad shape) and dropped.
 
 long: fourteen small, independent checks in the order of the spec's table; one file reads as
@@ -76,6 +80,7 @@ class Doctor:
     aws_cli: str = ""
     local: bool = False
     probe: Callable[[str], Any] | None = None  # GET /health (None: not called, e.g. on the emulator)
+    nested: bool = False  # deployed with `main`: stacks are its children (and `main`), fixed by `main`
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _services: Any = None
     _definitions: Any = None
@@ -102,7 +107,7 @@ class Doctor:
         if isinstance(self._services, Exception):
             check.state = NA
             check.evidence.append(f"no services to check: {' '.join(str(self._services).split())}")
-            check.fix = f"{self.command} stack compute"
+            check.fix = self._deploy("compute")
             return None
         return self._services
 
@@ -147,6 +152,13 @@ class Doctor:
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(one, checks))
+
+    def _deploy(self, key: str, extra: str = "") -> str:
+        """The command that (re)deploys stack `key`: `stack KEY`, or `main` in a nested deployment
+        (its children are updated through the master; `stack` refuses there)."""
+        if self.nested or key == "main":
+            return f"{self.command} main{extra}"
+        return f"{self.command} stack {key}{extra}"
 
     def _logs(self, key: str) -> str:
         return f"{self.command} logs {key} --since 1h"
@@ -321,7 +333,7 @@ class Doctor:
                     )
                     continue
                 if error_code(err) == "RepositoryNotFoundException":
-                    check.failed(f"repository {repo} does not exist", f"{self.command} stack storage")
+                    check.failed(f"repository {repo} does not exist", self._deploy("storage"))
                     continue
                 raise
             check.evidence.append(f"{repo}:{tag} is in ECR ({who})")
@@ -334,7 +346,7 @@ class Doctor:
         if not source or not target:
             check.state = NA
             check.evidence.append("network is not deployed")
-            check.fix = f"{self.command} stack network"
+            check.fix = self._deploy("network")
             return
         group = self.ops.client("ec2").describe_security_groups(GroupIds=[target])["SecurityGroups"][0]
         for rule in group.get("IpPermissions") or []:
@@ -396,7 +408,7 @@ class Doctor:
         if not ident:
             check.state = NA
             check.evidence.append("database is not deployed")
-            check.fix = f"{self.command} stack database"
+            check.fix = self._deploy("database")
             return
         db = self.ops.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
         status = db.get("DBInstanceStatus", "?")
@@ -416,7 +428,7 @@ class Doctor:
         if not group_id:
             check.state = NA
             check.evidence.append("database is not deployed")
-            check.fix = f"{self.command} stack database"
+            check.fix = self._deploy("database")
             return
         group = self.ops.client("elasticache").describe_replication_groups(ReplicationGroupId=group_id)
         rg = group["ReplicationGroups"][0]
@@ -439,7 +451,7 @@ class Doctor:
         except Exception as err:
             if error_code(err) != "ResourceNotFoundException":
                 raise
-            check.failed(f"{name} does not exist", f"{self.command} stack secrets")
+            check.failed(f"{name} does not exist", self._deploy("secrets"))
             return
         problem = _token_problem(text, kind)
         del text
@@ -552,18 +564,18 @@ class Doctor:
         for key, stack in self.stacks.items():
             name = self.stack_names[key]
             if stack is None:
-                check.failed(f"{name} is not deployed", f"{self.command} stack {key}")
+                check.failed(f"{name} is not deployed", self._deploy(key))
                 continue
             status = stack.get("StackStatus", "?")
             drift = (stack.get("DriftInformation") or {}).get("StackDriftStatus")
             if status.endswith("_FAILED") or status == "ROLLBACK_COMPLETE":
                 extra = " --continue-rollback" if status == "UPDATE_ROLLBACK_FAILED" else ""
                 reason = " ".join(str(stack.get("StackStatusReason") or "").split())
-                check.failed(
-                    f"{name} is {status}" + (f": {reason}" if reason else ""), f"{self.command} stack {key}{extra}"
-                )
+                check.failed(f"{name} is {status}" + (f": {reason}" if reason else ""), self._deploy(key, extra))
             elif drift == "DRIFTED":
-                check.failed(f"{name} drifted (last detection)", f"{self.command} drift {key}")
+                check.failed(
+                    f"{name} drifted (last detection)", f"{self.command} drift" + ("" if key == "main" else f" {key}")
+                )
             elif status.endswith("_IN_PROGRESS"):
                 check.evidence.append(f"{name} is {status}")
         if check.state == PASS:

@@ -10,7 +10,13 @@ detection can end DETECTION_FAILED yet still hold results for the resources it c
 reason names the others), so those results are shown too. Detection changes nothing but the
 stack's drift status.
 
-Exported: Difference, ResourceDrift, StackDrift, detect, detect_all.
+A nested deployment (`python -m deploy main`): "When detecting drift on a stack, CloudFormation
+doesn't detect drift on any nested stacks belonging to that stack. Perform DetectStackDrift
+directly on the nested stack itself" (DetectStackDrift, CloudFormation API Reference). So the
+command detects on each child (`hana-<env>-<Logical>-<id>`, found by nested.find_children), never
+on the master, whose only resources are those children.
+
+Exported: Difference, ResourceDrift, StackDrift, find_children, detect, detect_all.
 """
 
 from __future__ import annotations
@@ -59,6 +65,14 @@ class StackDrift:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def find_children(ops: Ops, project: Any) -> bool:
+    """Point `project.stack_name` at the children of the nested deployment `hana-<env>` when it
+    exists (True); the separate stacks' names stand otherwise."""
+    from deploy.engine.nested import children_of
+
+    return children_of(ops.client("cloudformation"), project)
 
 
 def detect(ops: Ops, key: str, name: str) -> StackDrift:

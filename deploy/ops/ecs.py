@@ -1,25 +1,31 @@
 """The three ECS services: their state, waiting until they are stable (with progress), scaling
 (alongside Application Auto Scaling, never against it), restarting, and ECS Exec.
 
-Names: the cluster `hana-<env>` and the services `hana-<env>-<service>` come from naming.py, the
-same place the compute stack takes them from, so these commands need no stack lookup and work
-however compute was deployed. A missing cluster or service says to deploy compute.
+Names: the cluster `hana-<env>` and the services `hana-<env>-<service>` come from naming.py
+(through engine/counts.py's `Target`, which the deployer reads live desired counts with), the same
+place the compute stack takes them from, so these commands need no stack lookup and work however
+compute was deployed. A missing cluster or service says to deploy compute.
 
 Stable means what the `services_stable` waiter means, plus the rollout: the service is ACTIVE,
 has one deployment, runs as many tasks as it wants with none pending, and that deployment's
 rollout (if ECS reports one) is COMPLETED. A rollout ECS marks FAILED (the circuit breaker) stops
-the wait with ECS's reason.
+the wait with ECS's reason. After our own UpdateService (`scale`, `restart`), an answer counts
+only once it shows that update (`Expect`: the PRIMARY deployment UpdateService returned, the
+desired count it set): ECS is eventually consistent, and its first answers can still show the old
+deployment, stable, or the old count. After a stack update (push), an answer counts once the
+service names the task definition revision the stack names (`expect_task_definitions`).
 
 Scaling and CloudFormation: `scale` calls UpdateService. The compute stack's `<X>DesiredCount`
 parameters do not fight it: on every stack update the deployer passes the count each service
-runs now (plan.ecs_live_value). Where a service has a scalable target (prod), the target's range
-is moved first (`count`..max, or 0..0 to stop), otherwise Application Auto Scaling would undo the
-new count at its next evaluation. CloudFormation rewrites that range only when the
-ScalableTarget's own properties change in the template; `scale --count <config min>` puts the
-configured range back.
+runs now, read by name from ECS (engine/counts.py). Where a service has a scalable target (prod),
+the target's range is moved first (`count`..max, or 0..0 to stop), otherwise Application Auto
+Scaling would undo the new count at its next evaluation. CloudFormation rewrites that range only
+when the ScalableTarget's own properties change in the template; `scale --count <config min>`
+puts the configured range back.
 
-Exported: SERVICES, Target, ServiceState, Range, ScaleResult, describe, wait_stable,
-check_count, allowed_counts, scale, restart, readers_running, TaskRef, find_task, exec_session.
+Exported: SERVICES, Target, ServiceState, Expect, Range, ScaleResult, describe, wait_stable,
+expect_task_definitions, check_count, allowed_counts, scale, restart, readers_running, TaskRef,
+find_task, exec_session.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deploy.engine.cfn import Pacer, error_code
+from deploy.engine.counts import Target
 from deploy.engine.reporting import fmt_elapsed
 from deploy.errors import BadInput, DeployError, Interrupted
 from deploy.ops.context import Ops
@@ -45,27 +52,6 @@ DIMENSION = "ecs:service:DesiredCount"
 # (the AWS CLI's rule), so the session token stays off the command line.
 _PLUGIN_ENV_SINCE = (1, 2, 497, 0)
 _PLUGIN_ENV = "AWS_SSM_START_SESSION_RESPONSE"
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the services run: cluster name and service key -> ECS service name."""
-
-    cluster: str
-    services: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def of(cls, cfg: EnvConfig) -> Target:
-        from hana_templates import naming
-
-        return cls(naming.prefix(cfg), tuple((s.name, naming.name(cfg, s.name)) for s in cfg.services))
-
-    def name(self, key: str) -> str:
-        return dict(self.services)[key]
-
-    def resource_id(self, key: str) -> str:
-        """Application Auto Scaling's id of the service: `service/hana-dev/hana-dev-api`."""
-        return f"service/{self.cluster}/{self.name(key)}"
 
 
 @dataclass
@@ -107,10 +93,21 @@ class ServiceState:
         return None
 
     @property
+    def primary_id(self) -> str | None:
+        for d in self.deployments:
+            if d.get("status") == "PRIMARY":
+                return d.get("id")
+        return None
+
+    @property
     def failure(self) -> str | None:
         """ECS's reason when it stopped a rollout (deployment circuit breaker)."""
+        return self.failure_of(None)
+
+    def failure_of(self, deployment: str | None) -> str | None:
+        """ECS's reason when it stopped the rollout of `deployment` (None: of any deployment)."""
         for d in self.deployments:
-            if d.get("rolloutState") == "FAILED":
+            if d.get("rolloutState") == "FAILED" and deployment in (None, d.get("id")):
                 return " ".join((d.get("rolloutStateReason") or "the deployment failed").split())
         return None
 
@@ -136,6 +133,38 @@ class ServiceState:
         if self.rollout and self.rollout != "COMPLETED":
             text += f", rollout {self.rollout.lower().replace('_', ' ')}"
         return text
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a wait after UpdateService waits to *see* before it believes an answer: the PRIMARY
+    deployment UpdateService answered with (its id) and, for `scale`, the desired count it set.
+    ECS is eventually consistent: "the result of an API command you run that affects your Amazon
+    ECS resources might not be immediately visible to all subsequent commands you run" (Amazon ECS
+    API reference, e.g. RunTask / UpdateService: eventual consistency), so the first
+    DescribeServices answers can still show the old deployment, stable, or the old count."""
+
+    deployment: str | None = None
+    desired: int | None = None
+    # After a stack update: the revision the stack names now, as the service's taskDefinition (the
+    # service-level field: with `stable` (one deployment, COMPLETED) that deployment runs it).
+    task_definition: str | None = None
+
+    @classmethod
+    def of(cls, reply: dict[str, Any], desired: int | None = None) -> Expect:
+        """From UpdateService's answer (`{"service": {...}}`)."""
+        service = reply.get("service") or {}
+        primary = next((d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), None)
+        return cls(primary.get("id") if primary else None, desired)
+
+    def seen_in(self, st: ServiceState) -> bool:
+        """This answer already reflects the update: our deployment is the PRIMARY one, and the
+        desired count is the one we set."""
+        if self.deployment is not None and st.primary_id != self.deployment:
+            return False
+        if self.task_definition is not None and st.task_definition != self.task_definition:
+            return False
+        return self.desired is None or st.desired == self.desired
 
 
 def describe(ops: Ops, keys: Iterable[str]) -> dict[str, ServiceState]:
@@ -165,58 +194,112 @@ def _not_deployed(ops: Ops, what: str) -> str:
 
 
 def wait_stable(
-    ops: Ops, keys: Iterable[str], baseline: dict[str, ServiceState] | None = None
+    ops: Ops,
+    keys: Iterable[str],
+    baseline: dict[str, ServiceState] | None = None,
+    expect: dict[str, Expect] | None = None,
 ) -> dict[str, ServiceState]:
     """Poll until every service in `keys` is stable, printing what changes (counts, rollout, and
-    the service events ECS adds after `baseline`). DeployError on a failed rollout or the timeout;
-    Ctrl-C stops the waiting (ECS carries on) with one line."""
+    the service events ECS adds after `baseline`). With `expect` (after UpdateService), an answer
+    counts only once it shows the update: the PRIMARY deployment UpdateService returned (every
+    answer) and the desired count it set (once seen: autoscaling may move it on). DeployError on a
+    failed rollout or the timeout; Ctrl-C stops the waiting (ECS carries on) with one line."""
     keys = list(keys)
+    expect = expect or {}
     seen = {k: {e.get("id") for e in (baseline or {}).get(k, _EMPTY).events} for k in keys}
+    counted: set[str] = {k for k in keys if expect.get(k, _NO_EXPECT).desired is None}
     shown: dict[str, str] = {}
     pacer = Pacer(ops.timing, ops.cancel)
     start = ops.clock()
     deadline = start + ops.timing.timeout
     width = max(len(k) for k in keys) if keys else 6
     states: dict[str, ServiceState] = {}
+    fresh: dict[str, bool] = {}
     try:
         while True:
             states = describe(ops, keys)
             changed = False
             stamp = f"[{fmt_elapsed(ops.clock() - start):>6}]"
             for key, st in states.items():
+                exp = expect.get(key, _NO_EXPECT)
+                if exp.desired is not None and st.desired == exp.desired:
+                    counted.add(key)
+                fresh[key] = key in counted and Expect(exp.deployment, None, exp.task_definition).seen_in(st)
                 for event in reversed(st.events):
                     if event.get("id") not in seen[key]:
                         seen[key].add(event.get("id"))
                         if baseline is not None:  # without a baseline, old events are history
                             ops.emit(f"{stamp} {key:<{width}}  {' '.join(str(event.get('message', '')).split())}")
                             changed = True
-                line = st.summary() + (" (stable)" if st.stable else "")
+                line = _line(st, exp, fresh[key])
                 if shown.get(key) != line:
                     shown[key] = line
                     ops.emit(f"{stamp} {key:<{width}}  {line}")
                     changed = True
-                if st.failure:
+                failure = st.failure_of(exp.deployment)
+                if failure:
                     raise DeployError(
-                        f"{st.name}: ECS stopped the rollout: {st.failure} (the circuit breaker rolls back to the "
+                        f"{st.name}: ECS stopped the rollout: {failure} (the circuit breaker rolls back to the "
                         f"previous task definition); see `{ops.command} logs {key}`"
                     )
-            if all(st.stable for st in states.values()):
+            if all(fresh[k] and st.stable for k, st in states.items()):
                 return states
             if ops.clock() > deadline:
-                waiting = ", ".join(f"{k} {st.summary()}" for k, st in states.items() if not st.stable)
+                waiting = ", ".join(
+                    f"{k} {_line(st, expect.get(k, _NO_EXPECT), fresh[k])}"
+                    for k, st in states.items()
+                    if not (fresh[k] and st.stable)
+                )
                 raise DeployError(
                     f"gave up waiting after {fmt_elapsed(ops.timing.timeout)}: {waiting}; ECS carries on, "
-                    f"see `{ops.command} logs {next(k for k, st in states.items() if not st.stable)}`"
+                    f"see `{ops.command} logs {next(k for k, st in states.items() if not (fresh[k] and st.stable))}`"
                 )
             pacer.wait(changed=changed)
     except KeyboardInterrupt:
-        waiting = ", ".join(f"{k} {st.summary()}" for k, st in states.items() if not st.stable)
+        waiting = ", ".join(f"{k} {st.summary()}" for k, st in states.items() if not (fresh.get(k, True) and st.stable))
         raise Interrupted(
             f"stopped waiting: ECS carries on with the change{f' ({waiting})' if waiting else ''}"
         ) from None
 
 
+def _line(st: ServiceState, exp: Expect, fresh: bool) -> str:
+    """The progress line of one service; an answer that does not show the update yet says so
+    (never "stable": those are the old tasks)."""
+    if fresh:
+        return st.summary() + (" (stable)" if st.stable else "")
+    if exp.deployment is not None and st.primary_id != exp.deployment:
+        return f"{st.summary()}, ECS still shows deployment {st.primary_id or 'none'}, waiting for {exp.deployment}"
+    if exp.task_definition is not None and st.task_definition != exp.task_definition:
+        shown = st.revision or "none"
+        return f"{st.summary()}, ECS still shows {shown}, waiting for {exp.task_definition.rsplit('/', 1)[-1]}"
+    return f"{st.summary()}, ECS still shows desired {st.desired}, waiting for {exp.desired}"
+
+
+def expect_task_definitions(ops: Ops, stack: str) -> dict[str, Expect]:
+    """After a stack update (push's rollout): each service's task definition revision the stack
+    names now (its AWS::ECS::TaskDefinition resources; the family is the service's name), so the
+    wait does not take an answer still showing the old revision for the new one."""
+    target = Target.of(ops.cfg)
+    keys = {name: key for key, name in target.services}
+    cfn = ops.client("cloudformation")
+    found: dict[str, Expect] = {}
+    kwargs: dict[str, Any] = {"StackName": stack}
+    while True:
+        page = cfn.list_stack_resources(**kwargs)
+        for res in page.get("StackResourceSummaries") or []:
+            arn = str(res.get("PhysicalResourceId") or "")
+            if res.get("ResourceType") != "AWS::ECS::TaskDefinition" or ":task-definition/" not in arn:
+                continue
+            family = arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+            if family in keys:
+                found[keys[family]] = Expect(task_definition=arn)
+        if not page.get("NextToken"):
+            return found
+        kwargs["NextToken"] = page["NextToken"]
+
+
 _EMPTY = ServiceState("", "", "", 0, 0, 0, "")
+_NO_EXPECT = Expect()
 
 
 # --- scale --------------------------------------------------------------------------------------
@@ -319,6 +402,7 @@ def scale(ops: Ops, keys: list[str], count: int) -> list[ScaleResult]:
     ]
     aas = ops.client("application-autoscaling")
     ecs = ops.client("ecs")
+    expect: dict[str, Expect] = {}
     for r in results:
         if r.range_before is not None and r.range_after is not None:
             if r.range_after != r.range_before:
@@ -336,9 +420,11 @@ def scale(ops: Ops, keys: list[str], count: int) -> list[ScaleResult]:
                 )
             else:
                 ops.emit(f"{r.key} has Application Auto Scaling (range {r.range_before}): keeping it")
+        expect[r.key] = Expect(desired=count)
         if r.before.desired != count:
-            ecs.update_service(cluster=target.cluster, service=r.name, desiredCount=count)
-    after = wait_stable(ops, keys, baseline=before)
+            reply = ecs.update_service(cluster=target.cluster, service=r.name, desiredCount=count)
+            expect[r.key] = Expect.of(reply, desired=count)
+    after = wait_stable(ops, keys, baseline=before, expect=expect)
     for r in results:
         r.after = after[r.key]
     return results
@@ -361,11 +447,13 @@ def restart(ops: Ops, keys: list[str]) -> tuple[list[str], dict[str, ServiceStat
     before = describe(ops, keys)
     running = [k for k in keys if before[k].desired > 0]
     ecs = ops.client("ecs")
+    expect = {}
     for key in running:
-        ecs.update_service(cluster=target.cluster, service=before[key].name, forceNewDeployment=True)
+        reply = ecs.update_service(cluster=target.cluster, service=before[key].name, forceNewDeployment=True)
+        expect[key] = Expect.of(reply)  # the new deployment: the old one may still answer, stable
     if not running:
         return [], before
-    return running, wait_stable(ops, running, baseline=before)
+    return running, wait_stable(ops, running, baseline=before, expect=expect)
 
 
 # --- ECS Exec -----------------------------------------------------------------------------------

@@ -12,6 +12,10 @@
    `latest`; ECR login with a token from boto3 (GetAuthorizationToken) piped to
    `docker login --password-stdin`, never on a command line or in a log; `docker push` of both tags.
 4. Rollout (unless --no-rollout): the compute stack's `ImageTag` parameter through the deployer.
+   A nested deployment (`python -m deploy main`) is rolled out through the master `hana-<env>`:
+   its ImageTag (main.yaml passes it to the Compute child) changes, from the deployed template,
+   with every `*DesiredCount` at the live count and every other parameter UsePreviousValue, so
+   only the compute child is updated; its failed resource is what a failure reports.
 
 Why the parameter and not new task definition revisions: the task definitions are resources of
 the compute stack. A revision registered beside CloudFormation is drift: the next deploy of
@@ -27,7 +31,7 @@ With the local emulator there is no registry: the image is built and tagged, not
 the rollout runs against the emulator.
 
 Exported: BuildSpec, build_spec, docker_ready, Repository, repository, registry_login, build,
-push, remote_digest, RolloutCheck, check_rollout.
+push, remote_digest, later_rollout, RolloutCheck, check_rollout, rollout, live_counts, child_failure.
 """
 
 from __future__ import annotations
@@ -208,10 +212,38 @@ def push(ops: Ops, docker: str, repo: Repository, tags: list[str]) -> None:
 # --- rollout ------------------------------------------------------------------------------------
 
 
+def later_rollout(ops: Ops, project: Any, tag: str, context: str) -> str:
+    """After `push --no-rollout`: the command that rolls `tag` out. `stack compute -p ImageTag=<tag>`,
+    or in a nested deployment (whose children `stack` refuses) `push` again with the same tag and
+    context: the image is rebuilt from docker's cache, then rolled out through the master."""
+    import shlex
+
+    from botocore.exceptions import ClientError
+
+    from deploy.engine.project import MAIN
+
+    try:
+        stacks = ops.client("cloudformation").describe_stacks(StackName=project.stack_name(MAIN)).get("Stacks")
+    except ClientError as err:
+        if error_code(err) != "ValidationError" or "does not exist" not in str(err):
+            raise
+        stacks = []
+    if any(s.get("StackStatus") != "DELETE_COMPLETE" for s in stacks or []):
+        return f"{project.command()} push --context {shlex.quote(context)} --tag {tag}"
+    return f"{project.command()} stack compute -p ImageTag={tag}"
+
+
 @dataclass
 class RolloutCheck:
-    stack: str
+    stack: str  # what the rollout updates: hana-<env>-compute, or the nested master hana-<env>
     live_tag: str | None  # the stack's ImageTag now; None: compute is not deployed
+    nested: bool = False  # through the master's ImageTag (the compute child is `child`)
+    child: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The key of the rollout's result in its RunReport."""
+        return "main" if self.nested else "compute"
 
 
 def check_rollout(deployer: Any) -> RolloutCheck:
@@ -219,13 +251,11 @@ def check_rollout(deployer: Any) -> RolloutCheck:
     from deploy.engine.project import MAIN, parse_template
 
     project = deployer.project
+    master = deployer.ops.describe(project.stack_name(MAIN))
+    if master is not None:
+        return _check_nested(deployer, master)
     name = project.stack_name("compute")
     project.check(["compute"])
-    if deployer.ops.describe(project.stack_name(MAIN)) is not None:
-        raise BadInput(
-            f"environment {project.env} is deployed as the nested stack {project.stack_name(MAIN)}: push does not "
-            "roll that out; push with --no-rollout"
-        )
     live = deployer.ops.describe(name)
     if live is None:
         return RolloutCheck(name, None)
@@ -246,3 +276,176 @@ def check_rollout(deployer: Any) -> RolloutCheck:
         )
     params = {p["ParameterKey"]: p.get("ParameterValue") for p in live.get("Parameters") or []}
     return RolloutCheck(name, params.get("ImageTag"))
+
+
+def _check_nested(deployer: Any, master: dict[str, Any]) -> RolloutCheck:
+    """A nested deployment (`python -m deploy main`): the image reaches the compute child through the
+    master's ImageTag parameter (main.yaml passes `Ref ImageTag` to Compute), so the rollout is an
+    update of the master. AWS: "We strongly recommend that updates to nested stacks are run from the
+    parent stack" (AWS::CloudFormation::Stack, CloudFormation Template Reference)."""
+    project = deployer.project
+    name = master["StackName"]
+    status = master["StackStatus"]
+    if status not in USABLE:
+        raise BadInput(f"{name} is {status}: wait for it (or fix it) before a rollout, or push with --no-rollout")
+    params = {p["ParameterKey"]: p.get("ParameterValue") for p in master.get("Parameters") or []}
+    if "ImageTag" not in params:
+        raise BadInput(
+            f"the nested stack {name} declares no ImageTag parameter, so a rollout cannot reach its compute child: "
+            f"deploy the current main.yaml first (`{project.command()} main`), or push with --no-rollout"
+        )
+    deployer.find_nested()
+    child = project.children.get("compute")
+    if child is None:
+        raise BadInput(
+            f"the nested stack {name} has no compute child: deploy it (`{project.command()} main`), or push "
+            "with --no-rollout"
+        )
+    return RolloutCheck(name, params["ImageTag"], nested=True, child=child)
+
+
+def rollout(deployer: Any, check: RolloutCheck, tag: str) -> Any:
+    """Roll the services onto `tag`: the compute stack's ImageTag through the deployer, or for a nested
+    deployment the master's (`_rollout_nested`). Returns the deployer's RunReport; a failed result's
+    message says what failed (for a nested deployment: the compute child's failed resource)."""
+    if not check.nested:
+        return deployer.deploy(["compute"], overrides={"ImageTag": tag})
+    return _rollout_nested(deployer, check, tag)
+
+
+def _rollout_nested(deployer: Any, check: RolloutCheck, tag: str) -> Any:
+    """Update the master from its deployed template (the children keep theirs: only the image changes)
+    with ImageTag=`tag`, each `*DesiredCount` at the service's live desired count (so a rollout never
+    resets what `scale` or autoscaling set) and UsePreviousValue for every other parameter.
+    CloudFormation "updates the resources of modified nested stacks, but doesn't update the resources
+    of unmodified nested stacks" (AWS::CloudFormation::Stack): only Compute changes."""
+    import json
+
+    from deploy.engine.cfn import Request
+    from deploy.engine.nested import MAX_INLINE_BODY_BYTES, key_function, template_url
+    from deploy.engine.project import MAIN, parse_template
+
+    project = deployer.project
+    cfn = deployer.aws.client("cloudformation")
+    master = deployer.ops.describe(check.stack)
+    if master is None:
+        raise DeployError(f"{check.stack} disappeared before the rollout: nothing was changed")
+    body = cfn.get_template(StackName=master["StackId"], TemplateStage="Original")["TemplateBody"]
+    template = body if isinstance(body, dict) else parse_template(body)
+    text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+    declared = {
+        k: None if p.get("Default") is None else str(p["Default"])
+        for k, p in (template.get("Parameters") or {}).items()
+    }
+    live_params = {p["ParameterKey"]: p.get("ParameterValue") or "" for p in master.get("Parameters") or []}
+    parameters = {"ImageTag": tag, **live_counts(deployer, declared)}
+    url = None
+    if len(text.encode()) > MAX_INLINE_BODY_BYTES:  # deployed from the bucket (nested.Nested.deploy): same key
+        bucket = live_params.get("TemplateBucket", "")
+        url = template_url(bucket, deployer.aws.region, key_function()(MAIN, text))
+    if project.has_main() and _local_differs(project.body(MAIN), template):
+        deployer.reporter.note(
+            MAIN,
+            f"out/{project.env}/main.yaml differs from the deployed {check.stack}: this rollout changes the image "
+            f"only; `{project.command()} plan` shows the rest, `{project.command()} main` deploys it",
+        )
+    request = Request(
+        key=MAIN,
+        name=check.stack,
+        body=text,
+        parameters=parameters,
+        defaults=declared,
+        keep_live=tuple(k for k in declared if k not in parameters),
+        tags=[{"Key": t["Key"], "Value": t["Value"]} for t in master.get("Tags") or []],
+        termination_protection=deployer.protected,
+        template_url=url,
+        command=project.command(),
+    )
+    marker = _newest_event(cfn, check.child)
+    report = deployer.run("deploy", [MAIN], {}, lambda _key: deployer.ops.deploy(request), resume="main")
+    result = report.results[MAIN]
+    if not result.outcome.ok:
+        child = check.child or "compute"
+        why = child_failure(cfn, child, marker)
+        after = deployer.ops.describe(check.stack)
+        status = after["StackStatus"] if after else "gone"
+        if status == "UPDATE_ROLLBACK_COMPLETE":
+            then = f"{check.stack} rolled back ({status}): the services keep their image"
+        elif status == "UPDATE_ROLLBACK_FAILED":
+            then = f"{check.stack} is {status}: after fixing it run `{project.command()} main --continue-rollback`"
+        else:
+            then = f"{check.stack} is {status}"
+        if why:
+            result.message = f"{child}: {why}; {then}"
+    return report
+
+
+def _local_differs(body: str, template: dict[str, Any]) -> bool:
+    """out/<env>/main.yaml is not the deployed master's template (or does not parse: not ours to fix here)."""
+    import yaml
+
+    from deploy.engine.project import parse_template
+
+    try:
+        return parse_template(body) != template
+    except (yaml.YAMLError, BadInput):
+        return True
+
+
+def live_counts(deployer: Any, declared: dict[str, str | None]) -> dict[str, str]:
+    """`{<X>DesiredCount: live desired count}` for the master's count parameters, read from ECS by
+    the services' names (plan.ecs_live_value -> engine/counts.py), never from the master's previous
+    value (its stale "0"). A count that exists but cannot be read raises CountUnreadable: the
+    rollout stops before the update, never guesses."""
+    from deploy.engine.plan import ecs_live_value
+
+    value = ecs_live_value(deployer.aws, deployer.project, deployer.timing, deployer.cancel)
+    counts = {}
+    for name in declared:
+        count = value(name, {})
+        if count is not None:
+            counts[name] = count
+    return counts
+
+
+def _newest_event(cfn: Any, stack: str | None) -> str | None:
+    if not stack:
+        return None
+    events = cfn.describe_stack_events(StackName=stack).get("StackEvents") or []
+    return events[0]["EventId"] if events else None
+
+
+def child_failure(cfn: Any, stack: str, marker: str | None) -> str | None:
+    """The first resource failure in `stack`'s events after the event `marker` (the newest before
+    the rollout): `ApiTaskDefinition (AWS::ECS::TaskDefinition): <reason>`. "Resource update
+    cancelled" is the consequence of another failure, so it comes last."""
+    from botocore.exceptions import ClientError
+
+    fresh: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"StackName": stack}
+    try:
+        while True:
+            page = cfn.describe_stack_events(**kwargs)
+            for e in page.get("StackEvents") or []:
+                if e["EventId"] == marker:
+                    break
+                fresh.append(e)
+            else:
+                if page.get("NextToken"):
+                    kwargs["NextToken"] = page["NextToken"]
+                    continue
+            break
+    except ClientError:
+        return None
+    failed = [
+        e
+        for e in reversed(fresh)
+        if str(e.get("ResourceStatus", "")).endswith("_FAILED")
+        and e.get("ResourceType") != "AWS::CloudFormation::Stack"
+    ]
+    failed.sort(key=lambda e: "cancel" in str(e.get("ResourceStatusReason") or "").lower())
+    if not failed:
+        return None
+    e = failed[0]
+    reason = " ".join(str(e.get("ResourceStatusReason") or "no reason given").split())
+    return f"{e.get('LogicalResourceId')} ({e.get('ResourceType')}): {reason}"

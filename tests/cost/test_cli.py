@@ -27,6 +27,8 @@ def no_aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # No terminal width either (pytest-xdist's workers export COLUMNS=80): whole Markdown rows.
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 def _run(*args):

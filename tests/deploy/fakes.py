@@ -4,8 +4,11 @@ rollbacks, stuck states, operations that take several polls.
 Stacks live in `FakeCfn.stacks` (name -> dict shaped like describe_stacks' answer, plus the
 template). An operation (execute, delete, continue-rollback) puts the stack *_IN_PROGRESS and
 queues its `Step`s; each describe_stacks of that stack applies the next step (new status, new
-events), so a test decides exactly what the deployer sees poll by poll. `calls` records every
-call; `errors[op]` raises queued exceptions first.
+events; so does the first page of describe_stack_events, since the deployer's polls are driven by
+events and read the stack only when its own status moved), so a test decides exactly what the
+deployer sees poll by poll. `calls` records every call; `errors[op]` raises queued exceptions
+first; `errors_after[op]` raises them after the call did its work (a retry of a call that had gone
+through).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class FakeCfn:
         self.change_sets: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: dict[str, list[Exception]] = {}
+        self.errors_after: dict[str, list[Exception]] = {}
         self.scripts: dict[str, list[Step]] = {}  # stack name -> steps of its next execute
         self.change_set_answer: dict[str, dict[str, Any]] = {}  # stack name -> {"Status":..., "StatusReason":...}
         self.changes: dict[str, list[dict[str, Any]]] = {}  # stack name -> Changes of its next change set
@@ -122,9 +126,19 @@ class FakeCfn:
 
     # --- the CloudFormation API used by the deployer ---------------------------------------------
 
+    def _after(self, op: str) -> None:
+        queued = self.errors_after.get(op)
+        if queued:
+            raise queued.pop(0)
+
     def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - the API's names
         self._call("describe_stacks", {"StackName": StackName})
         stack = self._find(StackName)
+        self._step(stack, StackName)
+        public = {k: v for k, v in stack.items() if not k.startswith("_")}
+        return {"Stacks": [public]}
+
+    def _step(self, stack: dict[str, Any], asked: str) -> None:
         queued = self.steps.get(stack["StackId"])
         if queued:
             step = queued.pop(0)
@@ -136,14 +150,15 @@ class FakeCfn:
             if step.status == "DELETE_COMPLETE":
                 self.stacks.pop(stack["StackName"], None)
                 self.deleted[stack["StackId"]] = stack
-                if StackName == stack["StackName"]:
-                    raise client_error("ValidationError", f"Stack with id {StackName} does not exist")
-        public = {k: v for k, v in stack.items() if not k.startswith("_")}
-        return {"Stacks": [public]}
+                if asked == stack["StackName"]:
+                    raise client_error("ValidationError", f"Stack with id {asked} does not exist")
 
     def describe_stack_events(self, StackName: str, NextToken: str | None = None) -> dict[str, Any]:  # noqa: N803
         self._call("describe_stack_events", {"StackName": StackName, "NextToken": NextToken})
-        events = self.events[self._find(StackName)["StackId"]]
+        stack = self._find(StackName)
+        if NextToken is None:
+            self._step(stack, StackName)
+        events = self.events[stack["StackId"]]
         start = int(NextToken or 0)
         page = events[start : start + self.events_page]
         reply: dict[str, Any] = {"StackEvents": page}
@@ -187,16 +202,25 @@ class FakeCfn:
     def describe_change_set(self, ChangeSetName: str, NextToken: str | None = None) -> dict[str, Any]:  # noqa: N803
         self._call("describe_change_set", {"ChangeSetName": ChangeSetName})
         cs = self.change_sets[ChangeSetName]
-        return {"Status": cs["Status"], "StatusReason": cs.get("StatusReason", ""), "Changes": cs["Changes"]}
+        ready = "AVAILABLE" if cs["Status"] == "CREATE_COMPLETE" else "UNAVAILABLE"
+        return {
+            "Status": cs["Status"],
+            "ExecutionStatus": cs.get("ExecutionStatus", ready),
+            "StatusReason": cs.get("StatusReason", ""),
+            "Changes": cs["Changes"],
+        }
 
     def delete_change_set(self, ChangeSetName: str) -> dict[str, Any]:  # noqa: N803
         self._call("delete_change_set", {"ChangeSetName": ChangeSetName})
         self.change_sets.pop(ChangeSetName)
         return {}
 
-    def execute_change_set(self, ChangeSetName: str, RetainExceptOnCreate: bool = False) -> dict[str, Any]:  # noqa: N803
-        self._call("execute_change_set", {"ChangeSetName": ChangeSetName, "RetainExceptOnCreate": RetainExceptOnCreate})
-        cs = self.change_sets.pop(ChangeSetName)
+    def execute_change_set(self, ChangeSetName: str, RetainExceptOnCreate: bool = False, **kw: Any) -> dict[str, Any]:  # noqa: N803
+        self._call(
+            "execute_change_set", {"ChangeSetName": ChangeSetName, "RetainExceptOnCreate": RetainExceptOnCreate, **kw}
+        )
+        cs = self.change_sets[ChangeSetName]
+        cs["ExecutionStatus"] = "EXECUTE_IN_PROGRESS"
         stack = self._find(cs["StackId"])
         kind = cs["kind"]
         req = cs["request"]
@@ -212,17 +236,18 @@ class FakeCfn:
         stack["Tags"] = req.get("Tags", [])
         steps = self.scripts.pop(stack["StackName"], None) or ok_steps(kind, [("Thing", "AWS::SNS::Topic")])
         self._start(stack, f"{kind}_IN_PROGRESS", steps)
+        self._after("execute_change_set")
         return {}
 
-    def delete_stack(self, StackName: str) -> dict[str, Any]:  # noqa: N803
-        self._call("delete_stack", {"StackName": StackName})
+    def delete_stack(self, StackName: str, **kw: Any) -> dict[str, Any]:  # noqa: N803
+        self._call("delete_stack", {"StackName": StackName, **kw})
         stack = self._find(StackName)
         steps = self.scripts.pop(stack["StackName"], None) or [Step("DELETE_COMPLETE")]
         self._start(stack, "DELETE_IN_PROGRESS", steps)
         return {}
 
-    def continue_update_rollback(self, StackName: str) -> dict[str, Any]:  # noqa: N803
-        self._call("continue_update_rollback", {"StackName": StackName})
+    def continue_update_rollback(self, StackName: str, **kw: Any) -> dict[str, Any]:  # noqa: N803
+        self._call("continue_update_rollback", {"StackName": StackName, **kw})
         stack = self._find(StackName)
         steps = self.scripts.pop(stack["StackName"], None) or [Step("UPDATE_ROLLBACK_COMPLETE")]
         self._start(stack, "UPDATE_ROLLBACK_IN_PROGRESS", steps)

@@ -6,7 +6,8 @@ creates (SNS, SQS, SSM, Logs), long-form intrinsics, the same contract types the
     store ┘
 
 `app` has the deploy-time parameters of the real compute stack (ImageTag, ApiDesiredCount) and
-the outputs (ClusterName, ApiServiceName) the deployer uses to read the live ECS desired count;
+its outputs ClusterName, ApiServiceName (the deployer reads the live ECS desired count by the
+names naming.py gives, `hana-dev`/`hana-dev-api`, never through these outputs);
 `edge` has the outputs `status` turns into the Key Endpoints table. `edge` is JSON (botocore
 parses JSON template bodies into dicts, which the no-op check must handle), the rest YAML.
 """

@@ -125,8 +125,9 @@ def test_a_redeploy_keeps_the_deploy_time_parameters_it_finds_live(moto, project
     Deployer(project, aws).deploy(["app"], overrides={"ImageTag": "v42"})
     # Scaling changed the service behind CloudFormation's back.
     ecs = aws.client("ecs")
-    ecs.create_cluster(clusterName="test-cluster")
-    ecs.create_service(cluster="test-cluster", serviceName="test-api", desiredCount=3)
+    # Found by the names compute gives them (naming.py), not through the stack's outputs.
+    ecs.create_cluster(clusterName="hana-dev")
+    ecs.create_service(cluster="hana-dev", serviceName="hana-dev-api", desiredCount=3)
     (project.env_dir / "app.yaml").write_text(T.with_extra_topic(T.APP_BODY))
     project._bodies.clear()
 

@@ -81,7 +81,7 @@ def test_a_stack_still_changing_from_an_earlier_run_is_waited_for():
     result = ops(fake).deploy(request())
 
     assert result.outcome is Outcome.UNCHANGED  # after the wait, the template already matches
-    assert fake.ops().count("describe_stacks") >= 5
+    assert fake.ops().count("describe_stack_events") >= 3  # polled until it settled (watch.py: events drive polls)
     assert "create_change_set" not in fake.ops()
     assert any("UPDATE_IN_PROGRESS from an earlier run: waiting" in n for n in result.notes)
 
@@ -110,6 +110,23 @@ def test_update_rollback_failed_says_exactly_what_to_run():
     assert f"aws cloudformation continue-update-rollback --stack-name {NAME}" in result.message
     assert "Queue (AWS::SQS::Queue): Resource handler returned message: Access Denied" in result.message
     assert "create_change_set" not in fake.ops()
+
+
+def test_the_nested_master_in_update_rollback_failed_is_continued_with_main():
+    """`stack main` is no command: the master's rollback continues with `main --continue-rollback`,
+    and the hint parses as printed."""
+    from tests.test_docs import parse
+
+    fake = FakeCfn()
+    stack = fake.add_stack(NAME, "UPDATE_ROLLBACK_FAILED")
+    failure_event(fake, stack, "Queue", "Resource handler returned message: Access Denied")
+
+    result = ops(fake).deploy(request(key="main", command="python -m deploy --env dev --local"))
+
+    assert result.outcome is Outcome.FAILED
+    hint = "python -m deploy --env dev --local main --continue-rollback"
+    assert f"`{hint}`" in result.message and "stack main" not in result.message
+    assert parse(hint.split()[3:]) == ["main"]
 
 
 def test_continue_rollback_recovers_then_updates():
@@ -324,7 +341,7 @@ def test_a_failed_delete_names_the_resource_and_how_to_keep_it():
 
 
 def test_polling_backs_off_and_speeds_up_again_when_something_happens():
-    timing = Timing(poll_min=1.0, poll_max=4.0, backoff=2.0, sleep=(slept := []).append)
+    timing = Timing(poll_min=1.0, poll_max=4.0, backoff=2.0, jitter=0.0, sleep=(slept := []).append)
     pacer = Pacer(timing, threading.Event())
     for changed in (False, False, False, False, True, False):
         pacer.wait(changed)

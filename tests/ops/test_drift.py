@@ -31,9 +31,17 @@ class StubbedAws:
         pass
 
 
-def stubbed(name: str, statuses: list[dict[str, Any]], drifts: list[dict[str, Any]]) -> tuple[Any, Stubber]:
+NO_MASTER = ("describe_stacks", "ValidationError", "Stack with id hana-dev does not exist", 400)
+
+
+def stubbed(
+    name: str, statuses: list[dict[str, Any]], drifts: list[dict[str, Any]], command: bool = False
+) -> tuple[Any, Stubber]:
+    """The calls of one detection; `command`: after the command's look for a nested master (none)."""
     client = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     stub = Stubber(client)
+    if command:
+        stub.add_client_error(*NO_MASTER)
     stub.add_response("detect_stack_drift", {"StackDriftDetectionId": DETECTION}, {"StackName": name})
     for status in statuses:
         stub.add_response(
@@ -104,6 +112,7 @@ def test_the_command_shows_expected_and_actual_and_exits_1_on_drift(tmp_path):
         "hana-dev-compute",
         [{"DetectionStatus": "DETECTION_COMPLETE", "StackDriftStatus": "DRIFTED", "DriftedStackResourceCount": 1}],
         [RULE_DRIFT],
+        command=True,
     )
     result = run_cli(tmp_path, client, "drift", "compute")
     assert result.exit_code == 1, result.output
@@ -126,6 +135,7 @@ def test_in_sync_and_an_incomplete_detection(tmp_path):
             }
         ],
         [],
+        command=True,
     )
     result = run_cli(tmp_path, client, "drift", "storage", "--json")
     assert result.exit_code == 0, result.output
@@ -137,6 +147,7 @@ def test_in_sync_and_an_incomplete_detection(tmp_path):
 def test_a_stack_that_is_not_deployed(tmp_path):
     client = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     stub = Stubber(client)
+    stub.add_client_error(*NO_MASTER)
     stub.add_client_error("detect_stack_drift", "ValidationError", "Stack with id hana-dev-storage does not exist", 400)
     stub.activate()
     result = run_cli(tmp_path, client, "drift", "storage")
@@ -152,3 +163,61 @@ def test_a_detection_that_never_ends_is_one_line(tmp_path, status):
     ops.timing = type(ops.timing)(poll_min=0, poll_max=0, timeout=30, clock=lambda: next(ticks), sleep=lambda s: None)
     with pytest.raises(drift.DeployError, match="drift detection of hana-dev-storage still running after 30 s"):
         drift.detect(ops, "storage", "hana-dev-storage")
+
+
+CHILD = "hana-dev-Compute-1A2B3C"
+CHILD_ARN = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{CHILD}/0f0e"
+
+
+def nested_master(stub: Stubber) -> None:
+    """`hana-dev` exists with two children (find_children reads its resources)."""
+    master = {
+        "StackName": "hana-dev",
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/hana-dev/1",
+        "StackStatus": "UPDATE_COMPLETE",
+        "CreationTime": "2026-01-01T00:00:00Z",
+    }
+    stub.add_response("describe_stacks", {"Stacks": [master]}, {"StackName": "hana-dev"})
+    resources = [
+        {
+            "LogicalResourceId": logical,
+            "PhysicalResourceId": arn,
+            "ResourceType": "AWS::CloudFormation::Stack",
+            "ResourceStatus": "UPDATE_COMPLETE",
+            "LastUpdatedTimestamp": "2026-01-01T00:00:00Z",
+        }
+        for logical, arn in (("Storage", CHILD_ARN.replace("Compute", "Storage")), ("Compute", CHILD_ARN))
+    ]
+    stub.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": master["StackId"]})
+
+
+@pytest.mark.parametrize("name", ["compute", CHILD])
+def test_a_nested_deployment_is_detected_on_its_child_not_the_master(tmp_path, name):
+    # "When detecting drift on a stack, CloudFormation doesn't detect drift on any nested stacks
+    # belonging to that stack. Perform DetectStackDrift directly on the nested stack itself."
+    # (DetectStackDrift, AWS CloudFormation API Reference)
+    client = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    nested_master(stub)
+    stub.add_response("detect_stack_drift", {"StackDriftDetectionId": DETECTION}, {"StackName": CHILD})
+    stub.add_response(
+        "describe_stack_drift_detection_status",
+        {
+            "StackId": CHILD_ARN,
+            "StackDriftDetectionId": DETECTION,
+            "Timestamp": "2026-01-01T00:00:00Z",
+            "DetectionStatus": "DETECTION_COMPLETE",
+            "StackDriftStatus": "IN_SYNC",
+        },
+        {"StackDriftDetectionId": DETECTION},
+    )
+    stub.add_response(
+        "describe_stack_resource_drifts",
+        {"StackResourceDrifts": []},
+        {"StackName": CHILD, "StackResourceDriftStatusFilters": ["MODIFIED", "DELETED"]},
+    )
+    stub.activate()
+    result = run_cli(tmp_path, client, "drift", name)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"{CHILD}: IN_SYNC", "drift dev: 0 of 1 stack drifted"]
+    stub.assert_no_pending_responses()

@@ -129,7 +129,8 @@ def test_a_failed_first_create_is_retried_by_the_next_deploy_and_leaves_nothing(
     network.write_text(good)  # the cause fixed; now the hint: the next deploy
     again = run("--env", "dev", "all")
     assert again.code == 0, again.stdout + again.stderr
-    assert "deleting it and creating it again" in again.stdout
+    # Notes print as they happen (stderr), not again in the summary (one display).
+    assert "deleting it and creating it again" in again.stderr
     assert "5 created, 4 unchanged" in again.stdout
     assert set(stack_statuses(emulator_server).values()) == {"CREATE_COMPLETE"}
     # nothing left over: exactly the keys and log groups the templates declare
@@ -174,7 +175,7 @@ def test_delete_then_all_adopt_brings_the_data_back(env, cli_on, emulator_server
 
     adopted = run("--env", env, "all", "--adopt")
     assert adopted.code == 0, adopted.stdout + adopted.stderr
-    assert "adopted" in adopted.stdout
+    assert "adopted" in adopted.stderr  # a note, printed as it happens
     assert set(stack_statuses(emulator_server).values()) <= {"UPDATE_COMPLETE", "CREATE_COMPLETE"}
     assert len(stack_statuses(emulator_server)) == 9
     assert s3_store().get_object(bucket, "user/1.png").value == b"picture"
