@@ -8,6 +8,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
+# Sceptre, the yardstick of bench/noop_bench.py: its own venv, never a project dependency.
+BENCH  := .venv-bench
+SCEPTRE_VERSION := 4.7.0
+BENCH_STAMP := $(BENCH)/.installed-sceptre-$(SCEPTRE_VERSION)
 # cfn-guard and the AWS Control Tower proactive-control rules, both shipped inside this wheel
 # (in its jsii tarball): pinned together, so the rules never change under us.
 CFNGUARD_VERSION := 0.0.62
@@ -73,10 +77,16 @@ security: $(STAMP) $(TOOLS_STAMP) $(GUARD_STAMP) ## checkov and cfn-guard (AWS C
 
 test: check-templates pytest lint security ## everything CI runs: drift, tests, lint, security
 
-bench: $(STAMP) ## generation and deployer benchmarks (figures go in the README)
+$(BENCH_STAMP):
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/pip install -q --disable-pip-version-check sceptre==$(SCEPTRE_VERSION)
+	touch $@
+
+bench: $(STAMP) $(BENCH_STAMP) ## generation and deployer benchmarks, no-op `all` vs Sceptre (figures: docs/benchmarks.md)
 	$(PY) bench/generate_bench.py
 	$(PY) bench/deploy_bench.py
 	$(PY) bench/preflight_bench.py
+	$(PY) bench/noop_bench.py
 
 cost: $(STAMP) ## monthly cost of every environment from out/ (no AWS credentials needed)
 	$(PY) -m hana_cost --env all
@@ -85,5 +95,5 @@ demo: $(STAMP) ## the dev deployment on the local AWS emulator: deploy, status, 
 	$(PY) -m hana_emulator.demo
 
 clean: ## remove the virtualenvs and caches (out/ is committed and stays)
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(TOOLS) $(BENCH) .pytest_cache .ruff_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

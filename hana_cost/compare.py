@@ -56,15 +56,12 @@ SHORT_RETENTION_DAYS = 3
 
 
 def _retention(cfg: EnvConfig) -> EnvConfig | str:
-    if cfg.log_retention_days <= SHORT_RETENTION_DAYS and cfg.network.flow_log_retention_days <= SHORT_RETENTION_DAYS:
+    """Service and PostgreSQL logs (`log_retention_days`) kept SHORT_RETENTION_DAYS. VPC flow logs and
+    WAF logs are security evidence (a year in prod, AWS Control Tower CT.CLOUDWATCH.PR.2): this
+    switch never shortens them, so its saving is what a shorter operational retention buys."""
+    if cfg.log_retention_days <= SHORT_RETENTION_DAYS:
         return "already short"
-    return dataclasses.replace(
-        cfg,
-        log_retention_days=min(cfg.log_retention_days, SHORT_RETENTION_DAYS),
-        network=dataclasses.replace(
-            cfg.network, flow_log_retention_days=min(cfg.network.flow_log_retention_days, SHORT_RETENTION_DAYS)
-        ),
-    )
+    return dataclasses.replace(cfg, log_retention_days=SHORT_RETENTION_DAYS)
 
 
 SWITCHES: tuple[Switch, ...] = (
@@ -94,9 +91,10 @@ SWITCHES: tuple[Switch, ...] = (
     ),
     Switch(
         "log_retention",
-        f"log retention {SHORT_RETENTION_DAYS} days",
+        f"log_retention_days={SHORT_RETENTION_DAYS}",
         _retention,
-        "service and flow logs kept 3 days; prod should keep 30 for incident review",
+        f"service and PostgreSQL logs kept {SHORT_RETENTION_DAYS} days (prod should keep 30 for incident review); "
+        "VPC flow and WAF logs keep theirs (security evidence, a year in prod)",
     ),
     Switch(
         "log_class",

@@ -7,13 +7,15 @@
 - `hana-<env>-agent-runs-dlq.fifo`: the dead-letter queue, kept 14 days for inspection and
   redrive (a FIFO queue's DLQ must be FIFO too). The DLQ alarm lives in observability.
 - `hana-<env>-notifications`: a standard queue for fire-and-forget side effects of runs
-  (webhooks, e-mails, usage events) where order does not matter and throughput does. It has no
-  DLQ yet (an open gap, suppressed for cfn-guard with the reason: `_NOTIFICATIONS_DLQ_GAP`).
+  (webhooks, e-mails, usage events) where order does not matter and throughput does. A message
+  that fails `max_receive_count` times moves to
+- `hana-<env>-notifications-dlq`: its dead-letter queue (standard, like its source), kept 14
+  days; alarmed in observability like the agent-runs DLQ.
 
-The DLQ accepts dead letters only from its source queue (`RedriveAllowPolicy` byQueue, with the
+Each DLQ accepts dead letters only from its source queue (`RedriveAllowPolicy` byQueue, with the
 source ARN built from its name: referencing the queue would be a cycle).
 
-All three are encrypted with this stack's customer-managed KMS key and have explicit retention.
+All four are encrypted with this stack's customer-managed KMS key and have explicit retention.
 Queues hold in-flight work, so they are retained if the stack is deleted or a queue replaced.
 
 Consumes: nothing. Outputs: queue URLs, ARNs and names, the key's ARN.
@@ -27,12 +29,12 @@ from troposphere import GetAtt, Ref, Sub, Template, sqs
 
 from . import naming
 from .config import EnvConfig
-from .constructs import key_arn, kms_key, retain, suppress
+from .constructs import key_arn, kms_key, retain
 from .spec import Stack, StackSpec
 
 SPEC = StackSpec(
     name="messaging",
-    description="SQS FIFO queue for agent runs, its dead-letter queue, and a standard notifications queue",
+    description="SQS FIFO queue for agent runs, a standard notifications queue, and their dead-letter queues",
     outputs=(
         "AgentRunsQueueUrl",
         "AgentRunsQueueArn",
@@ -43,16 +45,11 @@ SPEC = StackSpec(
         "NotificationsQueueUrl",
         "NotificationsQueueArn",
         "NotificationsQueueName",
+        "NotificationsDlqUrl",
+        "NotificationsDlqArn",
+        "NotificationsDlqName",
         "MessagingKmsKeyArn",
     ),
-)
-
-# Not a justified exception but a known, visible gap: a poison notification is retried until the
-# queue's retention ends. The fix (a `notifications-dlq` with the same redrive as agent-runs) changes
-# the queue set the emulator's end-to-end test pins, which is being reworked elsewhere.
-_NOTIFICATIONS_DLQ_GAP = (
-    "OPEN GAP, not an exception: notifications need a DLQ like agent-runs; adding the queue is deferred "
-    "until the emulator end-to-end test that pins the queue set can change with it (issue 16 report)"
 )
 
 # Reuse a data key for 5 minutes: fewer KMS calls (cost) at no real loss of security.
@@ -67,74 +64,80 @@ def build(cfg: EnvConfig) -> Template:
     stack.add(alias)
 
     runs_name = naming.queue_name(cfg, "agent-runs", fifo=True)
-    dlq = stack.add(
-        _queue(
-            cfg,
-            "AgentRunsDlq",
-            naming.queue_name(cfg, "agent-runs-dlq", fifo=True),
-            key,
-            m.dlq_retention_s,
-            fifo=True,
-            RedriveAllowPolicy=_dead_letters_only_from(runs_name),
-        )
+    runs, dlq = _queue_with_dlq(
+        stack,
+        cfg,
+        key,
+        "AgentRuns",
+        runs_name,
+        naming.queue_name(cfg, "agent-runs-dlq", fifo=True),
+        fifo=True,
+        VisibilityTimeout=m.agent_run_visibility_timeout_s,
     )
-    runs = stack.add(
-        _queue(
-            cfg,
-            "AgentRunsQueue",
-            runs_name,
-            key,
-            m.retention_s,
-            fifo=True,
-            VisibilityTimeout=m.agent_run_visibility_timeout_s,
-            RedrivePolicy=sqs.RedrivePolicy(
-                deadLetterTargetArn=GetAtt(dlq, "Arn"), maxReceiveCount=m.max_receive_count
-            ),
-        )
+    notifications, notifications_dlq = _queue_with_dlq(
+        stack,
+        cfg,
+        key,
+        "Notifications",
+        naming.queue_name(cfg, "notifications", fifo=False),
+        naming.queue_name(cfg, "notifications-dlq", fifo=False),
+        fifo=False,
+        VisibilityTimeout=60,
     )
-    stack.add(
-        sqs.QueuePolicy(
-            "AgentRunsDlqPolicy",
-            Queues=[Ref(dlq)],
-            PolicyDocument=aws.PolicyDocument(
-                Version="2012-10-17",
-                Statement=[_deny_insecure_transport(dlq)],
-            ),
-        )
-    )
-    notifications = stack.add(
-        suppress(
-            _queue(
-                cfg,
-                "NotificationsQueue",
-                naming.queue_name(cfg, "notifications", fifo=False),
-                key,
-                m.retention_s,
-                fifo=False,
-                VisibilityTimeout=60,
-            ),
-            guard={"sqs_dlq_check": _NOTIFICATIONS_DLQ_GAP},
-        )
-    )
-    for queue in (runs, notifications):
-        stack.add(
-            sqs.QueuePolicy(
-                f"{queue.title}Policy",
-                Queues=[Ref(queue)],
-                PolicyDocument=aws.PolicyDocument(Version="2012-10-17", Statement=[_deny_insecure_transport(queue)]),
-            )
-        )
 
     for prefix, queue, what in (
         ("AgentRunsQueue", runs, "agent-runs FIFO queue"),
         ("AgentRunsDlq", dlq, "agent-runs dead-letter queue"),
         ("NotificationsQueue", notifications, "notifications queue"),
+        ("NotificationsDlq", notifications_dlq, "notifications dead-letter queue"),
     ):
         stack.output(f"{prefix}Url", Ref(queue), f"URL of the {what}")
         stack.output(f"{prefix}Arn", GetAtt(queue, "Arn"), f"ARN of the {what}")
         stack.output(f"{prefix}Name", GetAtt(queue, "QueueName"), f"name of the {what}")
     stack.output("MessagingKmsKeyArn", key_arn(key), "KMS key encrypting the queues")
     return stack.template()
+
+
+def _queue_with_dlq(stack, cfg, key, prefix, name, dlq_name, *, fifo, **props) -> tuple[sqs.Queue, sqs.Queue]:
+    """`<prefix>Queue` and `<prefix>Dlq`: the queue moves a message to its DLQ after
+    `max_receive_count` receives, the DLQ (kept `dlq_retention_s`) accepts dead letters only from
+    that queue, and both deny non-TLS requests. Logical ids `AgentRunsDlq`, `AgentRunsQueue`,
+    `AgentRunsQueuePolicy` and `AgentRunsDlqPolicy` are kept as they were (a public contract)."""
+    m = cfg.messaging
+    dlq = stack.add(
+        _queue(
+            cfg,
+            f"{prefix}Dlq",
+            dlq_name,
+            key,
+            m.dlq_retention_s,
+            fifo=fifo,
+            RedriveAllowPolicy=_dead_letters_only_from(name),
+        )
+    )
+    queue = stack.add(
+        _queue(
+            cfg,
+            f"{prefix}Queue",
+            name,
+            key,
+            m.retention_s,
+            fifo=fifo,
+            RedrivePolicy=sqs.RedrivePolicy(
+                deadLetterTargetArn=GetAtt(dlq, "Arn"), maxReceiveCount=m.max_receive_count
+            ),
+            **props,
+        )
+    )
+    for q in (dlq, queue):
+        stack.add(
+            sqs.QueuePolicy(
+                f"{q.title}Policy",
+                Queues=[Ref(q)],
+                PolicyDocument=aws.PolicyDocument(Version="2012-10-17", Statement=[_deny_insecure_transport(q)]),
+            )
+        )
+    return queue, dlq
 
 
 def _queue(cfg, logical_id, name, key, retention_s, *, fifo, **props) -> sqs.Queue:

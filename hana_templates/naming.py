@@ -89,7 +89,8 @@ def bucket_name(cfg: EnvConfig, role: str) -> Sub:
 
 
 def queue_name(cfg: EnvConfig, queue: str, fifo: bool) -> str:
-    """`hana-dev-agent-runs.fifo`."""
+    """`hana-dev-agent-runs.fifo`. The queues: `agent-runs.fifo` and its `agent-runs-dlq.fifo`,
+    `notifications` and its `notifications-dlq` (a DLQ has its source's type: FIFO or standard)."""
     return name(cfg, queue) + (".fifo" if fifo else "")
 
 

@@ -11,7 +11,7 @@ Dashboard `hana-<env>-overview`, built as JSON with sorted keys inside Fn::Sub s
 parameters resolve: alarm status; ECS CPU and memory of api, ws and workers; ALB requests,
 5xx and target response time; RDS CPU and connections; Redis memory per node (a replication
 group's nodes are `<group>-001`, `-002`, ...: one per `cfg.cache` primary/replica); SQS depth
-of the agent-runs queue and its DLQ; healthy/unhealthy targets of the api and ws target
+of the agent-runs queue, its DLQ and the notifications DLQ; healthy/unhealthy targets of the api and ws target
 groups; WAF allowed/blocked/counted requests (the waf stack's web ACL, by its fixed name
 `hana-<env>-waf`: a graph needs no contract input); a Logs Insights table of recent errors
 across the three `/ecs/hana-<env>/<service>` log groups.
@@ -29,14 +29,14 @@ spec's thresholds from `cfg.alarms`:
 | alb-5xx | ALB 5xx (from the ALB itself + from targets) > 10 in 5 min |
 | agent-runs-dlq | agent-runs DLQ visible messages >= 1 |
 
-and beside them (ours): ws-cpu, ws-memory, workers-cpu, workers-memory (the API's
+and beside them (ours): notifications-dlq (the notifications DLQ, as agent-runs-dlq), ws-cpu, ws-memory, workers-cpu, workers-memory (the API's
 thresholds), api-unhealthy-hosts and ws-unhealthy-hosts (any target failing health checks
 for `cfg.alarms.unhealthy_hosts_minutes`), rds-freeable-memory (below
 `cfg.alarms.rds_freeable_memory_mb` for 10 min: the database is about to swap).
 
-Missing data: `notBreaching` everywhere except the DLQ. An idle dev environment (services at
+Missing data: `notBreaching` everywhere except the DLQs. An idle dev environment (services at
 desired count 0, no traffic, no 5xx) publishes no ECS, ALB target or 5xx datapoints, and a
-stopped dev database none either; none of that may page. The DLQ uses `ignore`: SQS stops
+stopped dev database none either; none of that may page. The DLQs use `ignore`: SQS stops
 publishing metrics for a queue nobody touches for six hours even while messages sit in it,
 so `notBreaching` would turn a failed agent run's alarm back to OK with the message still
 there; `ignore` keeps the alarm in ALARM until SQS reports the DLQ empty.
@@ -75,6 +75,7 @@ SPEC = StackSpec(
         From("database", "RedisReplicationGroupId"),
         From("messaging", "AgentRunsQueueName"),
         From("messaging", "AgentRunsDlqName"),
+        From("messaging", "NotificationsDlqName"),
     ),
     outputs=("AlarmTopicArn", "DashboardName"),
 )
@@ -284,6 +285,23 @@ def _alarms(cfg: EnvConfig, stack: Stack, topic: sns.Topic) -> list[cloudwatch.A
             at_least=a.dlq_messages,
             missing="ignore",  # see the module docstring: an idle queue stops reporting
         ),
+        alarm(
+            "NotificationsDlqAlarm",
+            "notifications-dlq",
+            "notifications (webhooks, e-mails, usage events) failed and wait in their dead-letter queue: "
+            "inspect and redrive them",
+            {
+                "m": _Metric(
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    {"QueueName": p("NotificationsDlqName")},
+                    "Maximum",
+                )
+            },
+            minutes=1,
+            at_least=a.dlq_messages,
+            missing="ignore",  # as the agent-runs DLQ
+        ),
     ]
     return alarms
 
@@ -384,6 +402,7 @@ def dashboard_json(cfg: EnvConfig, alarm_names: list[str]) -> str:
     alb = ("LoadBalancer", "${AlbFullName}")
     db = ("DBInstanceIdentifier", "${DbInstanceIdentifier}")
     queue, dlq = ("QueueName", "${AgentRunsQueueName}"), ("QueueName", "${AgentRunsDlqName}")
+    notifications_dlq = ("QueueName", "${NotificationsDlqName}")
     # The waf stack's web ACL by its metric name (= its name, hana-<env>-waf): a graph needs no input.
     acl = [("WebACL", naming.name(cfg, "waf")), ("Region", _REGION), ("Rule", "ALL")]
     rows = [
@@ -430,6 +449,7 @@ def dashboard_json(cfg: EnvConfig, alarm_names: list[str]) -> str:
                     _line("AWS/SQS", "ApproximateNumberOfMessagesVisible", "agent-runs waiting", queue),
                     _line("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "agent-runs in flight", queue),
                     _line("AWS/SQS", "ApproximateNumberOfMessagesVisible", "dead-letter queue", dlq),
+                    _line("AWS/SQS", "ApproximateNumberOfMessagesVisible", "notifications DLQ", notifications_dlq),
                 ],
                 stat="Maximum",
             ),

@@ -17,8 +17,10 @@
 
 Every bucket: versioned, all public access blocked, ACLs disabled (BucketOwnerEnforced), a
 bucket policy denying non-TLS requests, lifecycle rules (noncurrent versions expire after
-`storage.noncurrent_version_expiry_days`, incomplete multipart uploads are aborted), and
-retained when the stack is deleted or the bucket replaced. media and artifacts use SSE-KMS
+`storage.noncurrent_version_expiry_days`, incomplete multipart uploads are aborted), events
+sent to EventBridge's default bus, and retained when the stack is deleted or the bucket
+replaced. media and artifacts have Object Lock activated with no default retention (nothing
+is locked unless an object is given a retention or legal hold); the logs bucket cannot have it. media and artifacts use SSE-KMS
 with the stack's key and S3 Bucket Keys (fewer KMS calls); the logs bucket uses SSE-S3
 because ALB access-log delivery supports no other encryption.
 
@@ -62,14 +64,20 @@ _LOGGED_BUCKETS = ("media", "artifacts")
 # The only image tags that may be overwritten: the deployer moves `latest` to each new build.
 MUTABLE_TAGS = ("latest",)
 
-# AWS Control Tower proactive controls that no bucket here takes, and why (cfn-guard suppressions).
-BUCKET_GUARD_REASONS = {
-    "s3_bucket_object_lock_enabled_check": "no Object Lock: retention is the lifecycle rules' job (config.storage); "
-    "WORM would make a user's media undeletable when they ask for erasure, and versioning plus the retained "
-    "bucket already protect against accidental deletes",
-    "s3_event_notifications_enabled_check": "nothing consumes bucket events: a notification target that nobody reads "
-    "is cost and noise; CloudTrail and the server access logs record changes",
-}
+# AWS Control Tower proactive controls, what every bucket does for them:
+# - CT.S3.PR.4 (event notifications): S3 sends its events to EventBridge's default bus
+#   (`NotificationConfiguration.EventBridgeConfiguration`, CloudFormation template reference
+#   AWS::S3::Bucket EventBridgeConfiguration). Events AWS services publish to the default bus are
+#   free (EventBridge pricing), so it costs nothing until a rule routes them somewhere.
+# - CT.S3.PR.9 (Object Lock activated): media and artifacts have Object Lock on with no default
+#   retention, so nothing is locked unless someone sets a retention or a legal hold on an object
+#   (incident evidence); lifecycle expiry and erasure requests work as before (a lifecycle rule
+#   does not remove a locked version). Object Lock cannot be turned off again, and versioning
+#   cannot be suspended (both always on here). The logs bucket cannot take it: AWS forces it.
+OBJECT_LOCK_LOGS_REASON = (
+    "AWS forces it: a bucket with Object Lock cannot be the destination of S3 server access logs "
+    "(S3 User Guide, Configuring S3 Object Lock), and this bucket receives the other buckets' access logs"
+)
 _S3_ACCESS_LOG_PREFIX = "s3-access"
 _ABORT_MULTIPART_DAYS = 7
 
@@ -276,11 +284,14 @@ def _bucket(cfg: EnvConfig, role: str, encryption: s3.ServerSideEncryptionRule, 
                 Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
             ),
             LifecycleConfiguration=s3.LifecycleConfiguration(Rules=rules),
+            NotificationConfiguration=s3.NotificationConfiguration(
+                EventBridgeConfiguration=s3.EventBridgeConfiguration(EventBridgeEnabled=True)
+            ),
             Tags=naming.tags(cfg, SPEC.name, Role=role),
             **props,
         )
     )
-    return suppress(bucket, guard=BUCKET_GUARD_REASONS)
+    return bucket
 
 
 def _kms_bucket(cfg: EnvConfig, role: str, key, logs: s3.Bucket, logs_policy: s3.BucketPolicy, transitions=None):
@@ -298,6 +309,7 @@ def _kms_bucket(cfg: EnvConfig, role: str, key, logs: s3.Bucket, logs_policy: s3
             BucketKeyEnabled=True,
         ),
         rules,
+        ObjectLockEnabled=True,  # no default retention: see OBJECT_LOCK_LOGS_REASON's comment
         LoggingConfiguration=s3.LoggingConfiguration(
             DestinationBucketName=Ref(logs), LogFilePrefix=f"{_S3_ACCESS_LOG_PREFIX}/{role}/"
         ),
@@ -331,10 +343,12 @@ def _logs_bucket(cfg: EnvConfig) -> s3.Bucket:
             "writes, and a separate bucket for its logs would need this same exception",
         },
         guard={
-            "s3_bucket_logging_enabled_check": "this is the access-log bucket itself: logging it into itself "
-            "would log its own log writes, and a separate bucket for its logs would need this same exception",
+            "s3_bucket_logging_enabled_check": "AWS forces it: this is the server access logs' destination, "
+            "which should not log itself (S3 User Guide, server access logging: an endless loop of log records), "
+            "and a separate bucket for its logs would need this same exception",
             "s3_bucket_default_encryption_kms_check": "AWS forces SSE-S3 here: ALB access-log delivery supports "
             "only S3-managed keys on its destination bucket",
+            "s3_bucket_object_lock_enabled_check": OBJECT_LOCK_LOGS_REASON,
         },
     )
 

@@ -55,8 +55,6 @@ Consumes: compute.AlbArn. Outputs: WebAclArn, WebAclName.
 
 from __future__ import annotations
 
-import base64
-
 from troposphere import GetAtt, Ref, Sub, Template, wafv2
 
 from . import naming
@@ -234,9 +232,9 @@ def _body_rules_outside_prompt_routes(acl_name: str, priority: int) -> wafv2.Web
             ByteMatchStatement=wafv2.ByteMatchStatement(
                 FieldToMatch=wafv2.FieldToMatch(UriPath={}),
                 PositionalConstraint="STARTS_WITH",
-                # Base64 (CloudFormation takes SearchString or SearchStringBase64): the local emulator
-                # hands a plain SearchString back unencoded, which boto3 cannot parse as the API's blob.
-                SearchStringBase64=base64.b64encode(prefix.encode()).decode(),
+                # Plain text, as the CloudFormation template reference documents SearchString
+                # (AWS::WAFv2::WebACL ByteMatchStatement); CloudFormation encodes the API's blob.
+                SearchString=prefix,
                 TextTransformations=[wafv2.TextTransformation(Priority=0, Type="NONE")],
             )
         )

@@ -81,3 +81,36 @@ def test_every_guard_suppression_names_its_reason(resource):
     reasons = resource["Metadata"].get("hana", {}).get("guard-reasons", {})
     for rule in resource["Metadata"]["guard"]["SuppressedRules"]:
         assert len(reasons.get(rule, "").strip()) > 15, f"cfn-guard {rule} suppressed without a reason"
+
+
+# issue 16: a cfn-guard finding may be suppressed only for what the spec mandates, what AWS forces,
+# or a setting that is there but the rule cannot see (tested elsewhere). Each reason names its kind.
+ALLOWED_KINDS = {
+    "the spec mandates": ("the spec",),
+    "AWS forces": ("AWS forces", "AWS supports only"),
+    "the rule cannot see a setting that is there": ("the rule cannot see", "the rule knows only"),
+}
+
+
+def _reasons():
+    for path in TEMPLATES:
+        for logical_id, resource in yaml.safe_load(path.read_text())["Resources"].items():
+            for rule, reason in resource.get("Metadata", {}).get("hana", {}).get("guard-reasons", {}).items():
+                yield pytest.param(reason, id=f"{path.parent.name}/{path.stem}/{logical_id}/{rule}")
+
+
+@pytest.mark.parametrize("reason", list(_reasons()))
+def test_every_guard_suppression_is_one_of_the_allowed_kinds(reason):
+    kinds = [kind for kind, marks in ALLOWED_KINDS.items() if any(m in reason for m in marks)]
+    assert kinds, f"not one of {sorted(ALLOWED_KINDS)}: fix the finding instead ({reason!r})"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "judgement: nothing consumes bucket events",
+        "OPEN GAP, not an exception: notifications need a DLQ",
+    ],
+)
+def test_a_judgement_or_a_gap_is_not_an_allowed_kind(reason):
+    assert not any(m in reason for marks in ALLOWED_KINDS.values() for m in marks)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from deploy.aws.session import expiry_text, unreachable_text
+from deploy.aws.session import expiry_text, unreachable_text, untrusted_endpoint_text
 from deploy.engine.lock import Holder, Lock, LockHeld
 from tests.deploy.fakes import FakeSsm
 from tests.test_docs import parse
@@ -61,6 +61,13 @@ def _messages() -> list[pytest.param]:
     found.append(
         pytest.param(unreachable_text(EndpointConnectionError(endpoint_url="http://127.0.0.1:4566/")), id="unreachable")
     )
+    for from_env in (False, True):
+        found.append(
+            pytest.param(
+                untrusted_endpoint_text("https://proxy.example.com", from_env, "dev"),
+                id=f"untrusted endpoint [{'env' if from_env else 'flag'}]",
+            )
+        )
     return found
 
 

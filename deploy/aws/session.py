@@ -8,16 +8,28 @@ environment pins. Every credential problem becomes one DeployError line that say
 With an endpoint on this machine (the local emulator) and no credentials anywhere, dummy
 credentials are used: nothing on 127.0.0.1 checks them, and nothing can reach AWS with them.
 
+An endpoint elsewhere needs the named opt-in `--trust-endpoint` (`Settings.trust_endpoint`):
+every call would be signed with the real profile's credentials and sent there, and that endpoint
+would answer the account check (STS) itself. The same holds for the endpoints boto3 takes from
+the environment and the AWS config file without being asked (AWS SDKs and Tools reference guide,
+"Service-specific endpoints": `AWS_ENDPOINT_URL_<SERVICE>` variables and a profile's
+`endpoint_url` / `services` settings override the default endpoints, and `AWS_ENDPOINT_URL_<SERVICE>`
+wins over `AWS_ENDPOINT_URL`; an endpoint passed to the client wins over all of them): without an
+endpoint of ours they are refused (`configured_endpoints`), with `--trust-endpoint` honoured as
+boto3 does. `$AWS_ENDPOINT_URL` itself is `--endpoint-url`'s default, checked like it.
+
 Exported: Settings, Identity, Aws, LOGIN_HINT, REJECTED (the error codes of rejected credentials),
 credentials_failed (those, and botocore's SSO refresh failures, mid-run), credentials_expiry,
 expiry_warning, expiry_text and DEPLOY_BUDGET_SECONDS (the warning before a long run), is_unreachable,
-unreachable_text (a lost endpoint as one line).
+unreachable_text (a lost endpoint as one line), TRUST_FLAG, untrusted_endpoint_text, configured_endpoints.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +39,8 @@ from deploy.errors import BadInput, DeployError
 from hana_templates.config import EnvConfig
 
 LOGIN_HINT = "python -m deploy login --profile {profile}"
+TRUST_FLAG = "--trust-endpoint"
+_ENDPOINT_VAR = "AWS_ENDPOINT_URL"
 # Region names: <area>-<direction>-<n>, with the partitions' infixes (us-gov-west-1, cn-north-1, eusc-de-east-1).
 _REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 - a comparison, not a bind
@@ -74,6 +88,8 @@ class Settings:
     endpoint_url: str | None = None
     debug: bool = False
     emulator: bool = False  # --local: the local emulator, dummy credentials, no AWS config read
+    trust_endpoint: bool = False  # --trust-endpoint: a non-local endpoint may sign with real credentials
+    endpoint_from_env: bool = False  # endpoint_url came from $AWS_ENDPOINT_URL (for the refusal's wording)
 
     def __post_init__(self) -> None:
         if self.region is not None and not _REGION.fullmatch(self.region):
@@ -84,6 +100,8 @@ class Settings:
             url = urlparse(self.endpoint_url)
             if url.scheme not in ("http", "https") or not url.hostname:
                 raise BadInput(f"--endpoint-url {self.endpoint_url!r} is not a URL; e.g. http://127.0.0.1:4566")
+            if not self.local and not self.trust_endpoint:
+                raise BadInput(untrusted_endpoint_text(self.endpoint_url, self.endpoint_from_env, self.env))
 
     @property
     def local(self) -> bool:
@@ -150,6 +168,14 @@ class Aws:
                 f"AWS profile {profile!r} is not in your AWS config: set it up and sign in with "
                 f"`{LOGIN_HINT.format(profile=profile)}`"
             ) from None
+        if self.endpoint_url is None and not self.settings.trust_endpoint:
+            found = configured_endpoints(os.environ, session._session.get_scoped_config())
+            if found:
+                raise BadInput(
+                    f"{', '.join(found)} would send AWS calls signed with your credentials somewhere other than "
+                    f"AWS (boto3 honours it), and that endpoint could answer the account check itself: remove it, "
+                    f"or add {TRUST_FLAG} if you trust it"
+                )
         if self.settings.local and profile is None and session.get_credentials() is None:
             session = boto3.Session(
                 aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.region
@@ -202,6 +228,33 @@ class Aws:
         where = f" via {self.endpoint_url}" if self.endpoint_url else ""
         profile = f" (profile {self.profile})" if self.profile else ""
         return f"environment {cfg.name}: account {ident.account}, {ident.principal}{profile}, {self.region}{where}"
+
+
+def untrusted_endpoint_text(url: str, from_env: bool, env: str) -> str:
+    """The refusal of a non-local endpoint without --trust-endpoint: one line, the flag named, and
+    a hint that parses (a read-only `status` through that endpoint)."""
+    what = f"${_ENDPOINT_VAR}={url}" if from_env else f"--endpoint-url {url}"
+    alternative = f"unset {_ENDPOINT_VAR}, or " if from_env else ""
+    return (
+        f"{what} is not on this machine: every AWS call would be signed with your credentials and sent there, "
+        f"and it would answer the account check itself; {alternative}add {TRUST_FLAG} if you trust it "
+        f"(`python -m deploy --env {env} --endpoint-url {url} {TRUST_FLAG} status`)"
+    )
+
+
+def configured_endpoints(environ: Mapping[str, str], scoped_config: Mapping[str, Any]) -> list[str]:
+    """The endpoint settings boto3 would apply by itself to a client given no endpoint: the
+    `AWS_ENDPOINT_URL_<SERVICE>` variables and the profile's `endpoint_url` / `services` (unless
+    `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true), as
+    `NAME=value` / `endpoint_url in the AWS config` for the refusal."""
+    ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") or scoped_config.get("ignore_configured_endpoint_urls")
+    if str(ignore).strip().lower() == "true":
+        return []
+    found = [
+        f"{name}={value}" for name, value in sorted(environ.items()) if name.startswith(f"{_ENDPOINT_VAR}_") and value
+    ]
+    found += [f"`{key}` in the AWS config profile" for key in ("endpoint_url", "services") if scoped_config.get(key)]
+    return found
 
 
 # How long the credentials must last for `all`, `main` or `delete` to finish without a new login:

@@ -52,8 +52,12 @@ class App:
             self._project = factory(self.settings.env)
             if self.settings.emulator:
                 self._project.mode = "--local"
-            elif self.settings.endpoint_url:
-                self._project.mode = f"--endpoint-url {self.settings.endpoint_url}"
+            else:  # hints carry what chose the endpoint, and the opt-in a pasted command needs again
+                words = [f"--endpoint-url {self.settings.endpoint_url}"] if self.settings.endpoint_url else []
+                if self.settings.trust_endpoint and not self.settings.local:
+                    words.append("--trust-endpoint")
+                if words:
+                    self._project.mode = " ".join(words)
         return self._project
 
     def aws(self) -> Any:
@@ -190,7 +194,7 @@ class DeployGroup(click.Group):
 # The group's own options, accepted after the command name too (`login --profile X`, `status
 # --env prod`, `all --local`): each value-taking one with its value, each flag alone.
 GLOBAL_VALUE_OPTIONS = ("--env", "--profile", "--region", "--endpoint-url")
-GLOBAL_FLAGS = ("--local", "--debug", "--verbose")
+GLOBAL_FLAGS = ("--local", "--debug", "--verbose", "--trust-endpoint")
 
 
 def hoist_global_options(argv: list[str], commands: dict[str, click.Command] | None = None) -> list[str]:
@@ -279,6 +283,12 @@ wait_for_lock = click.option(
     help="Use the local AWS emulator (`python -m deploy local`) at $HANA_EMULATOR_URL or "
     "http://127.0.0.1:4566, with dummy credentials; nothing reaches AWS.",
 )
+@click.option(
+    "--trust-endpoint",
+    is_flag=True,
+    help="Allow an --endpoint-url ($AWS_ENDPOINT_URL, $AWS_ENDPOINT_URL_<SERVICE>) that is not on this machine: "
+    "your credentials sign every call sent there, and it answers the account check itself.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.option("--verbose", is_flag=True, help="Print every CloudFormation event while stacks change.")
 @click.pass_context
@@ -289,6 +299,7 @@ def cli(
     region: str | None,
     endpoint_url: str | None,
     local: bool,
+    trust_endpoint: bool,
     debug: bool,
     verbose: bool,
 ) -> None:
@@ -308,8 +319,11 @@ def cli(
 
     if env not in config.ENVIRONMENTS:
         raise BadInput(f"unknown environment {env!r}; allowed: {', '.join(config.ENVIRONMENTS)}")
+    from click.core import ParameterSource
+
     if local:
         profile, endpoint_url = _local_mode(ctx)
+    from_env = not local and ctx.get_parameter_source("endpoint_url") == ParameterSource.ENVIRONMENT
     app = ctx.ensure_object(App)
     app.verbose = verbose
     app.settings = Settings(
@@ -319,6 +333,8 @@ def cli(
         endpoint_url=endpoint_url or None,
         debug=debug,
         emulator=local,
+        trust_endpoint=trust_endpoint,
+        endpoint_from_env=from_env,
     )
     if debug:
         import logging

@@ -48,6 +48,16 @@ def _finish(report: Any, project: Any) -> None:
         raise DeployError(text)
 
 
+def _nothing_to_do(deployer: Any, project: Any, keys: list[str] | None, overrides: Any, rollback: bool) -> bool:
+    """Two parallel rounds of reads first (issue #17): when every stack is unchanged nothing will be
+    written, so neither the preflight nor the deploy lock is needed: the no-op is reported at once."""
+    survey = deployer.survey(keys, overrides=overrides, continue_rollback=rollback)
+    if survey.todo:
+        return False
+    _finish(deployer.deploy(survey=survey), project)
+    return True
+
+
 _concurrency = click.option(
     "--concurrency",
     type=click.IntRange(1, 32),
@@ -131,10 +141,12 @@ def deploy_all(
     project = app.project()
     project.check()
     deployer = app.deployer(concurrency)
-    _warn_expiry(app, project)
+    if _nothing_to_do(deployer, project, None, {}, continue_rollback):
+        return
+    _warn_expiry(app, project)  # a long run ahead (a no-op is not one)
     kept = _preflight(app, project, skip_preflight, adopt=adopt)
     with app.locked(wait_lock):
-        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt, kept=kept)
+        report = deployer.deploy(continue_rollback=continue_rollback, adopt=adopt, kept=kept)  # surveyed again
     _finish(report, project)
 
 
@@ -187,6 +199,8 @@ def deploy_stack(
     overrides = parse_overrides(parameters, project, key)
     project.check([key])
     deployer = app.deployer()
+    if _nothing_to_do(deployer, project, [key], overrides, continue_rollback):
+        return
     kept = _preflight(app, project, skip_preflight, [key], overrides)
     with app.locked(wait_lock):
         live = deployer.live([key])[key]

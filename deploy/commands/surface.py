@@ -62,6 +62,8 @@ def mode_prefix(ctx: click.Context) -> str:
         words.append("--local")
     elif ctx.get_parameter_source("endpoint_url") == ParameterSource.COMMANDLINE:
         words.append(f"--endpoint-url {ctx.params['endpoint_url']}")
+    if ctx.params.get("trust_endpoint") and not ctx.params.get("local"):
+        words.append("--trust-endpoint")
     return " ".join(words)
 
 

@@ -4,7 +4,9 @@
     reporting.py   the Reporter interface the engine reports progress to (deploy.ui implements it)
     cfn.py         the vocabulary: statuses, Outcome/Result/Request, Timing, Pacer, error helpers, Api
     stackops.py    one stack: change sets, polling, events, no-op detection, stuck states
-    plan.py        the scheduler (dependency graph, waves) and the Deployer (deploy, plan, delete, status)
+    snapshot.py    the up-front read of a run: every stack described, then no-op checked, in 2 parallel rounds
+    scheduler.py   the dependency-graph scheduler and its executors (threads, a fake clock)
+    plan.py        the Deployer (survey, deploy, plan, delete, status) over the scheduler
     nested.py      the nested deployment from main.yaml
     preflight.py   the read-only checks before all/stack/main write anything (what AWS would reject)
     kept.py        the one lookup of what a delete keeps (exists? holds what?): preflight, adopt, purge

@@ -1,32 +1,25 @@
-"""Many stacks: the dependency-graph scheduler and the runs built on it.
+"""Many stacks: the runs built on the dependency-graph scheduler (scheduler.py).
 
-`Schedule` is the pure scheduling state: a stack is ready as soon as its *own* upstream stacks
-have succeeded (a true graph, not waves), and a failure marks every stack that depends on it,
-directly or not, as skipped. `run_graph` drives a Schedule with an executor: `ThreadExecutor`
-(real runs, `concurrency` stacks at a time) or `SimExecutor` (a fake clock: tests and the
-benchmark run the very same loop with given per-stack durations). Stacks already running when
-another fails are left to finish.
-
-`Deployer` builds the runs the CLI offers: deploy (parameters resolved from upstream outputs),
+`Deployer` builds the runs the CLI offers: survey (every stack read and no-op checked up front,
+in two parallel rounds of calls: snapshot.py), deploy (only the changed stacks and those downstream
+of them enter the scheduler; parameters resolved from upstream outputs),
 plan (change sets never executed), delete (the graph reversed), status and outputs. Ctrl-C
 stops the waiting and raises `Interrupted` naming the stacks still changing in AWS.
 
-Exported: Schedule, run_graph, ThreadExecutor, SimExecutor, FakeClock, critical_path,
-RunReport, StackRow, Deployer, ecs_live_value.
+Exported: RunReport, Survey, StackRow, Deployer, ecs_live_value, parse_overrides; and, from
+scheduler.py, Schedule, run_graph, ThreadExecutor, SimExecutor, FakeClock, critical_path.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from deploy.engine import adopt as adopting
+from deploy.engine import snapshot
 from deploy.engine.cfn import (
     USABLE,
     Api,
@@ -42,152 +35,32 @@ from deploy.engine.cfn import (
 )
 from deploy.engine.project import MAIN, Project
 from deploy.engine.reporting import NullReporter, Reporter
+from deploy.engine.scheduler import (  # re-exported: the scheduler lived here
+    FakeClock,
+    Schedule,
+    SimExecutor,
+    ThreadExecutor,
+    critical_path,
+    run_graph,
+)
+from deploy.engine.snapshot import Survey
 from deploy.engine.stackops import StackOps
 from deploy.errors import BadInput, DeployError, Interrupted
 
-# --- the scheduler -----------------------------------------------------------------------------
-
-
-class Schedule:
-    """Which stacks may start now. Dependencies outside `order` count as satisfied (they exist already)."""
-
-    def __init__(self, order: Iterable[str], deps: Mapping[str, Iterable[str]]):
-        self.order = list(order)
-        members = set(self.order)
-        self.deps = {k: frozenset(deps.get(k, ())) & members for k in self.order}
-        self.pending = list(self.order)
-        self.running: set[str] = set()
-        self.ok: set[str] = set()
-        self.failed: set[str] = set()
-        self.skipped: dict[str, str] = {}
-
-    def ready(self) -> list[str]:
-        return [k for k in self.pending if self.deps[k] <= self.ok]
-
-    def start(self, key: str) -> None:
-        self.pending.remove(key)
-        self.running.add(key)
-
-    def finish(self, key: str, ok: bool) -> dict[str, str]:
-        """Record the outcome of `key`; returns the stacks this skips (key -> reason)."""
-        self.running.discard(key)
-        (self.ok if ok else self.failed).add(key)
-        newly: dict[str, str] = {}
-        changed = not ok
-        while changed:
-            changed = False
-            for k in list(self.pending):
-                blockers = sorted(self.deps[k] & (self.failed | set(self.skipped)))
-                if blockers:
-                    b = blockers[0]
-                    reason = f"{b} failed" if b in self.failed else f"{b} was skipped"
-                    self.pending.remove(k)
-                    self.skipped[k] = newly[k] = reason
-                    changed = True
-        return newly
-
-    @property
-    def finished(self) -> bool:
-        return not self.pending and not self.running
-
-
-class ThreadExecutor:
-    """Runs each stack in a worker thread; `wait_any` wakes often so Ctrl-C reaches the main thread."""
-
-    def __init__(self, workers: int):
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack")
-        self.futures: dict[Future, str] = {}
-
-    def submit(self, key: str, fn: Callable[[], Any]) -> None:
-        self.futures[self.pool.submit(fn)] = key
-
-    def wait_any(self) -> list[tuple[str, Any]]:
-        done, _ = wait(list(self.futures), timeout=0.25, return_when=FIRST_COMPLETED)
-        finished = []
-        for fut in done:
-            key = self.futures.pop(fut)
-            err = fut.exception()
-            finished.append((key, err if err is not None else fut.result()))
-        return finished
-
-    def shutdown(self, grace: float = 0.0) -> None:
-        if grace and self.futures:
-            wait(list(self.futures), timeout=grace)
-        self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-class FakeClock:
-    def __init__(self, now: float = 0.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class SimExecutor:
-    """Runs stacks on a fake clock: `fn` runs at submit time (it can read the clock: that is its start),
-    and the stack completes `duration(key)` later; `wait_any` advances the clock to the next completion."""
-
-    def __init__(self, clock: FakeClock, duration: Callable[[str], float]):
-        self.clock = clock
-        self.duration = duration
-        self._heap: list[tuple[float, int, str, Any]] = []
-        self._seq = itertools.count()
-
-    def submit(self, key: str, fn: Callable[[], Any]) -> None:
-        heapq.heappush(self._heap, (self.clock.now + self.duration(key), next(self._seq), key, fn()))
-
-    def wait_any(self) -> list[tuple[str, Any]]:
-        at, _, key, result = heapq.heappop(self._heap)
-        self.clock.now = max(self.clock.now, at)
-        return [(key, result)]
-
-    def shutdown(self, grace: float = 0.0) -> None:
-        self._heap.clear()
-
-
-def run_graph(
-    order: Iterable[str],
-    deps: Mapping[str, Iterable[str]],
-    run: Callable[[str], Result],
-    *,
-    concurrency: int,
-    executor: Any,
-    on_start: Callable[[str], None] = lambda key: None,
-    on_finish: Callable[[Result], None] = lambda result: None,
-    on_skip: Callable[[str, str], Result],
-) -> dict[str, Result]:
-    """Run every stack of `order`, each as soon as its own dependencies succeeded, at most
-    `concurrency` at a time (ready stacks start in `order`). Returns key -> Result."""
-    sched = Schedule(order, deps)
-    results: dict[str, Result] = {}
-    while not sched.finished:
-        for key in sched.ready():
-            if len(sched.running) >= concurrency:
-                break
-            sched.start(key)
-            on_start(key)
-            executor.submit(key, lambda key=key: run(key))
-        if not sched.running:
-            raise AssertionError(f"nothing can start: {sched.pending}")  # a cycle; the registry forbids it
-        for key, value in executor.wait_any():
-            if isinstance(value, BaseException):
-                raise value
-            results[key] = value
-            on_finish(value)
-            for skipped, reason in sched.finish(key, value.outcome.ok).items():
-                results[skipped] = on_skip(skipped, reason)
-                on_finish(results[skipped])
-    return {k: results[k] for k in sched.order}
-
-
-def critical_path(order: Iterable[str], deps: Mapping[str, Iterable[str]], duration: Mapping[str, float]) -> float:
-    """The longest chain of durations through the graph: no schedule can finish sooner."""
-    finish: dict[str, float] = {}
-    for key in order:  # `order` is topological
-        finish[key] = duration[key] + max((finish[d] for d in deps.get(key, ()) if d in finish), default=0.0)
-    return max(finish.values(), default=0.0)
-
+__all__ = [
+    "Deployer",
+    "FakeClock",
+    "RunReport",
+    "Schedule",
+    "SimExecutor",
+    "StackRow",
+    "Survey",
+    "ThreadExecutor",
+    "critical_path",
+    "ecs_live_value",
+    "parse_overrides",
+    "run_graph",
+]
 
 # --- runs -----------------------------------------------------------------------------------
 
@@ -318,8 +191,7 @@ class Deployer:
         )
 
     def _parallel(self, fn: Callable[[str], Any], keys: list[str]) -> dict[str, Any]:
-        with ThreadPoolExecutor(max_workers=min(8, max(1, len(keys)))) as pool:
-            return dict(zip(keys, pool.map(fn, keys), strict=True))
+        return snapshot.parallel(fn, keys)
 
     def live(self, keys: list[str]) -> dict[str, dict[str, Any] | None]:
         """describe_stacks for each key (in parallel); None for a stack that does not exist."""
@@ -332,23 +204,35 @@ class Deployer:
         deps: Mapping[str, Iterable[str]],
         run: Callable[[str], Result],
         resume: str | None = None,
+        done: Mapping[str, Result] | None = None,
+        started: float | None = None,
     ) -> RunReport:
         """Run `order` through the scheduler with progress; Ctrl-C -> Interrupted (saying to run
-        `resume`, default `all` or `delete`, to carry on)."""
-        start = self.timing.clock()
+        `resume`, default `all` or `delete`, to carry on). `done`: stacks of `order` already known
+        to be finished (the up-front no-op check): reported, never scheduled; `started`: when the
+        run began (the survey's start), default now."""
+        start = self.timing.clock() if started is None else started
+        done = done or {}
         names = {k: (self.project.stack_name(k)) for k in order}
         self.reporter.begin(action, names, {k: frozenset(deps.get(k, ())) for k in order})
+        for key, result in done.items():
+            self.reporter.start(key)
+            self.reporter.finish(key, result)
         executor = self.executor_factory(self.concurrency)
         try:
-            results = run_graph(
-                order,
-                deps,
-                run,
-                concurrency=self.concurrency,
-                executor=executor,
-                on_start=self.reporter.start,
-                on_finish=lambda r: self.reporter.finish(r.key, r),
-                on_skip=lambda k, why: Result(k, names[k], Outcome.SKIPPED, message=why),
+            results = (
+                done
+                if len(done) == len(order)
+                else run_graph(
+                    [k for k in order if k not in done],
+                    deps,
+                    run,
+                    concurrency=self.concurrency,
+                    executor=executor,
+                    on_start=self.reporter.start,
+                    on_finish=lambda r: self.reporter.finish(r.key, r),
+                    on_skip=lambda k, why: Result(k, names[k], Outcome.SKIPPED, message=why),
+                )
             )
         except KeyboardInterrupt:
             self.interrupt()
@@ -371,6 +255,7 @@ class Deployer:
             raise
         executor.shutdown()
         self.reporter.close()
+        results = {k: results[k] if k in results else done[k] for k in order}
         return RunReport(action, results, self.timing.clock() - start)
 
     def interrupt(self) -> None:
@@ -413,6 +298,42 @@ class Deployer:
 
     # --- deploy ------------------------------------------------------------------------------
 
+    def survey(
+        self,
+        keys: list[str] | None = None,
+        *,
+        overrides: Mapping[str, str] | None = None,
+        continue_rollback: bool = False,
+    ) -> Survey:
+        """What a deploy of `keys` would have to do, in two parallel rounds of reads (snapshot.py):
+        every stack described, then every deployed one no-op checked against the outputs read.
+        Refuses (DeployError) when the environment is deployed nested. Writes nothing."""
+        started = self.timing.clock()
+        order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
+        outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
+        # Round 1: every stack this run reads or writes, and the nested master, in parallel.
+        snap = snapshot.read(self.ops.describe, {k: self.project.stack_name(k) for k in [MAIN, *order, *outside]})
+        self._refuse_if_nested(snap.live[MAIN])
+        extra = (overrides or {}) if keys else None
+        deps = {k: self.project.upstream(k) for k in order}
+
+        # Round 2: the no-op check (a stack to be created, or left by a failed create, is no candidate).
+        def request_now(key: str) -> Request | None:
+            upstream = {u: outputs_of(snap.live[u]) for u in self.project.upstream(key) if snap.live.get(u)}
+            try:
+                return self._request(key, upstream, extra, continue_rollback)
+            except DeployError:
+                return None  # an output is missing: the scheduler's run says so
+
+        same = snapshot.unchanged(order, snap.live, request_now, self.ops.is_unchanged)
+        todo = snapshot.dirty(order, deps, same)
+        done = {
+            k: snapshot.unchanged_result(k, self.project.stack_name(k), snap.live[k]) for k in order if k not in todo
+        }
+        return Survey(
+            order, outside, snap.live, todo, done, deps, keys, dict(overrides or {}), continue_rollback, started
+        )
+
     def deploy(
         self,
         keys: list[str] | None = None,
@@ -421,22 +342,25 @@ class Deployer:
         continue_rollback: bool = False,
         adopt: bool = False,
         kept: list[Any] | None = None,
+        survey: Survey | None = None,
     ) -> RunReport:
         """Deploy `keys` (default: every stack). Upstream stacks outside `keys` must exist already:
         their outputs are read from AWS; inside the run, outputs pass from stack to stack.
         Resources the new stacks would create that exist already (kept by a delete) stop the run
         before anything is written; with `adopt` they are imported into the new stacks (adopt.py).
-        `kept`: the preflight's lookup of them (kept.find), so a deploy asks AWS once."""
-        order = self.project.order() if keys is None else [k for k in self.project.order() if k in keys]
-        self._refuse_if_nested()
-        existing = adopting.find_existing(self.project, self.aws, order, self.live(order), kept)
+        Only the stacks the survey (taken here, or given: the same keys and options) found changed,
+        and the stacks downstream of them, enter the scheduler. `kept`: the preflight's lookup of
+        the kept resources (kept.find), so a deploy asks AWS once."""
+        if survey is None:
+            survey = self.survey(keys, overrides=overrides, continue_rollback=continue_rollback)
+        keys, overrides, continue_rollback = survey.keys, survey.overrides, survey.continue_rollback
+        order, outside, live = survey.order, survey.outside, survey.live
+        existing = adopting.find_existing(self.project, self.aws, order, {k: live[k] for k in order}, kept)
         if existing and not adopt:
             raise DeployError(adopting.refusal(existing, self.project))
         restored = adopting.restore(self.aws, existing)
         outputs: dict[str, dict[str, str]] = {}
-        outside = sorted({u for k in order for u in self.project.upstream(k)} - set(order), key=self._rank)
         if outside:
-            live = self.live(outside)
             unusable = [k for k in outside if live[k] is not None and live[k]["StackStatus"] not in USABLE]
             if unusable:  # deployed, but in a state whose outputs cannot be trusted: say which state
                 k = unusable[0]
@@ -455,13 +379,17 @@ class Deployer:
                     f"(`{self.project.command()} stack {missing[0]}`, or `{self.project.command()} all`)"
                 )
             outputs.update({k: outputs_of(live[k]) for k in outside})
+        extra = (overrides or {}) if keys else None
+        deps = survey.deps
+        done = survey.done
+        outputs.update({k: r.outputs for k, r in done.items()})
         lock = threading.Lock()
 
         def run(key: str) -> Result:
             with lock:
                 upstream = {u: outputs[u] for u in self.project.upstream(key)}
             try:
-                request = self._request(key, upstream, (overrides or {}) if keys else None, continue_rollback)
+                request = self._request(key, upstream, extra, continue_rollback)
             except DeployError as err:
                 return Result(key, self.project.stack_name(key), Outcome.FAILED, message=str(err))
             mine = [e for e in existing if e.stack == key and e.type in adopting.IMPORTABLE]
@@ -472,18 +400,17 @@ class Deployer:
                 outputs[key] = result.outputs
             return result
 
-        deps = {k: self.project.upstream(k) for k in order}
         resume = f"stack {order[0]}" if keys and len(order) == 1 else "all"
-        report = self.run("deploy", order, deps, run, resume=resume)
+        report = self.run("deploy", order, deps, run, resume=resume, done=done, started=survey.started)
         report.notes.extend(restored)
         return report
 
     def _rank(self, key: str) -> int:
         return self.project.order().index(key)
 
-    def _refuse_if_nested(self) -> None:
+    def _refuse_if_nested(self, live: dict[str, Any] | None) -> None:
         main = self.project.stack_name(MAIN)
-        if self.ops.describe(main) is not None:
+        if live is not None:
             raise DeployError(
                 f"environment {self.project.env} is deployed as the nested stack {main} "
                 f"(`{self.project.command()} main`); deploying the separate stacks too would create every "

@@ -382,6 +382,18 @@ class StackOps:
                 params.append({"ParameterKey": name, "UsePreviousValue": True})
         return params
 
+    def is_unchanged(self, req: Request, live: dict[str, Any]) -> bool:
+        """The no-op check on its own, for the up-front check of a whole run (snapshot.py): at most
+        one GetTemplate; an AWS error answers False (the scheduler's deploy then looks again)."""
+        try:
+            return self._unchanged(req, live)
+        except Exception as err:
+            if is_unreachable(err):
+                raise Unreachable(unreachable_text(err)) from err
+            if not is_aws_error(err):
+                raise
+            return False
+
     def _unchanged(self, req: Request, live: dict[str, Any]) -> bool:
         """True when the live stack already has this template body, these parameters and tags.
         Checked without a change set: two read calls instead of a change set's create/poll/delete."""

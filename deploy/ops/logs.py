@@ -3,17 +3,26 @@
 The log group is `/ecs/hana-<env>/<service>` (naming.service_log_group, the group the compute
 stack creates and the awslogs driver writes to). Each line is `time stream message`; the stream
 is shown without its `<service>/<service>/` prefix (the awslogs prefix and the container name,
-both the service here), which leaves the task id. Events come from FilterLogEvents, interleaved
-by time; `--follow` polls from the newest timestamp seen, remembering the event ids already
-printed at that timestamp so nothing prints twice, until Ctrl-C (which ends it normally).
+both the service here), which leaves the task id. Events come from FilterLogEvents; each page is
+printed as it arrives (sorted by time within the page), so a long `--since` shows lines at once
+instead of collecting every page first.
 
-Exported: parse_since, log_group, Tail, COLORS.
+`--follow` polls until Ctrl-C (which ends it normally). Each poll re-reads a trailing window
+(`LATE_WINDOW_MS` before the newest event seen, never before `--since`): CloudWatch orders events
+by their own timestamps, and another task's line can be ingested after newer ones were read (the
+awslogs driver sends in batches), so restarting at the newest timestamp would skip it for good.
+Event ids already printed are remembered while they are inside the window, at most `MAX_SEEN`
+of them, so nothing prints twice and memory stays bounded: when the cap forgets the oldest ids,
+later polls start after them (a busy window shrinks rather than printing lines twice). A line
+ingested later than the window is missed, as with any poller.
+
+Exported: parse_since, log_group, Tail, COLORS, LATE_WINDOW_MS, MAX_SEEN.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +32,10 @@ from deploy.ops.context import Ops
 
 COLORS = ("cyan", "green", "yellow", "magenta", "blue", "bright_cyan", "bright_green", "bright_magenta", "red")
 FOLLOW_INTERVAL_S = 2.0
+# How far behind the newest event a poll looks again for late-ingested lines, and how many printed
+# event ids `--follow` remembers (ids older than the window are forgotten sooner).
+LATE_WINDOW_MS = 2 * 60 * 1000
+MAX_SEEN = 20_000
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SINCE = re.compile(r"^(\d+)\s*([smhdw])$")
 
@@ -66,27 +79,43 @@ class Tail:
         self.ops = ops
         self.service = service
         self.group = log_group(ops, service)
-        self.since_ms = int(start.timestamp() * 1000)
+        self.start_ms = int(start.timestamp() * 1000)
+        self.newest_ms = self.start_ms  # the newest event timestamp printed so far
         self.pattern = pattern
         self.out = out
         self.color = color
-        self._seen_at_since: set[str] = set()  # event ids already printed at timestamp `since_ms`
+        self._seen: dict[str, int] = {}  # event id -> timestamp, printed ids still inside the window (insertion order)
+        self._after_forgotten_ms = self.start_ms  # past the newest id dropped by the MAX_SEEN cap
         self._colors: dict[str, str] = {}
 
     def once(self) -> int:
-        """Print the events newer than the last pass; returns how many were printed."""
-        events = self._fetch()
+        """One pass: print every event not printed yet, page by page as FilterLogEvents returns
+        them, from the trailing window (the first pass: from `start`). Returns how many were printed."""
         printed = 0
-        for e in events:
-            if e["timestamp"] == self.since_ms and e["eventId"] in self._seen_at_since:
-                continue
-            if e["timestamp"] > self.since_ms:
-                self.since_ms = e["timestamp"]
-                self._seen_at_since = set()
-            self._seen_at_since.add(e["eventId"])
-            self.out(self.format(e))
-            printed += 1
+        for page in self._pages(self._window_start()):
+            for e in sorted(page, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0))):
+                if e["eventId"] in self._seen:
+                    continue
+                self._seen[e["eventId"]] = e["timestamp"]
+                self.newest_ms = max(self.newest_ms, e["timestamp"])
+                self.out(self.format(e))
+                printed += 1
+        self._forget()
         return printed
+
+    def _window_start(self) -> int:
+        return max(self.start_ms, self.newest_ms - LATE_WINDOW_MS, self._after_forgotten_ms)
+
+    def _forget(self) -> None:
+        """Drop the ids the next pass cannot return (older than its window), then the oldest
+        beyond MAX_SEEN."""
+        floor = self._window_start()
+        for event_id in [i for i, ts in self._seen.items() if ts < floor]:
+            del self._seen[event_id]
+        while len(self._seen) > MAX_SEEN:
+            oldest = next(iter(self._seen))
+            # never look below a forgotten id again: it would print twice
+            self._after_forgotten_ms = max(self._after_forgotten_ms, self._seen.pop(oldest) + 1)
 
     def follow(self, interval: float = FOLLOW_INTERVAL_S, polls: int | None = None) -> int:
         """Print events as they arrive until Ctrl-C (or `polls` passes); returns how many were printed."""
@@ -103,14 +132,14 @@ class Tail:
             pass
         return printed
 
-    def _fetch(self) -> list[dict[str, Any]]:
+    def _pages(self, start_ms: int) -> Iterator[list[dict[str, Any]]]:
+        """FilterLogEvents from `start_ms`, one list of events per page, as each page arrives."""
         from botocore.exceptions import ClientError
 
         client = self.ops.client("logs")
-        kwargs: dict[str, Any] = {"logGroupName": self.group, "startTime": self.since_ms, "interleaved": True}
+        kwargs: dict[str, Any] = {"logGroupName": self.group, "startTime": start_ms, "interleaved": True}
         if self.pattern:
             kwargs["filterPattern"] = self.pattern
-        events: list[dict[str, Any]] = []
         while True:
             try:
                 page = client.filter_log_events(**kwargs)
@@ -123,13 +152,11 @@ class Tail:
                 if error_code(err) == "InvalidParameterException" and self.pattern:
                     raise BadInput(f"--filter {self.pattern!r}: CloudWatch rejected the filter pattern") from None
                 raise
-            events += page.get("events") or []
+            yield page.get("events") or []
             token = page.get("nextToken")
             if not token or token == kwargs.get("nextToken"):
                 break
             kwargs["nextToken"] = token
-        events.sort(key=lambda e: (e["timestamp"], e.get("ingestionTime", 0)))
-        return events
 
     def stream_label(self, stream: str) -> str:
         prefix = f"{self.service}/{self.service}/"

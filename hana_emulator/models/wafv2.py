@@ -1,9 +1,17 @@
 """WAFv2: AWS::WAFv2::WebACL (over 1,500 WCU refused), WebACLAssociation and
 LoggingConfiguration (moto skips them).
+
+A byte match statement's search string is written in CloudFormation as plain text (`SearchString`)
+or base64 (`SearchStringBase64`), exactly one of the two (CloudFormation template reference,
+AWS::WAFv2::WebACL ByteMatchStatement). The WAF API has only `SearchString`, a blob, which travels
+base64-encoded in the JSON protocol and which boto3 decodes to bytes. `api_statement` turns the
+template's form into the API's, so GetWebACL answers as WAF does.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from moto.elbv2.models import elbv2_backends
@@ -67,6 +75,44 @@ def statement_capacity(statement: dict[str, Any]) -> int:
     return 1
 
 
+def api_statement(statement: Any) -> Any:
+    """A rule statement (any depth) with every ByteMatchStatement's search string in the API's wire
+    form: CloudFormation's plain `SearchString` base64-encoded, `SearchStringBase64` moved to
+    `SearchString` as it is. Both or neither is refused, as CloudFormation does."""
+    if isinstance(statement, list):
+        return [api_statement(s) for s in statement]
+    if not isinstance(statement, dict):
+        return statement
+    out = {k: api_statement(v) for k, v in statement.items()}
+    match = statement.get("ByteMatchStatement")
+    if isinstance(match, dict):
+        out["ByteMatchStatement"] = _api_byte_match(match)
+    return out
+
+
+def _api_byte_match(match: dict[str, Any]) -> dict[str, Any]:
+    given = [k for k in ("SearchString", "SearchStringBase64") if k in match]
+    if len(given) != 1:
+        raise EmulatorResourceError(
+            "WAFInvalidParameterException",
+            "a ByteMatchStatement takes exactly one of SearchString and SearchStringBase64 "
+            f"(got {' and '.join(given) or 'neither'})",
+        )
+    out = {k: api_statement(v) for k, v in match.items() if k != "SearchStringBase64"}
+    if given == ["SearchString"]:
+        out["SearchString"] = base64.b64encode(str(match["SearchString"]).encode()).decode()
+    else:
+        encoded = str(match["SearchStringBase64"])
+        try:
+            base64.b64decode(encoded, validate=True)
+        except binascii.Error as e:
+            raise EmulatorResourceError(
+                "WAFInvalidParameterException", f"SearchStringBase64 is not base64: {encoded!r}"
+            ) from e
+        out["SearchString"] = encoded
+    return out
+
+
 class WebACL(Resource):
     """AWS::WAFv2::WebACL. Ref (as AWS): `name|id|scope`. GetAtt Arn, Id, Capacity,
     LabelNamespace. A Web ACL over 1,500 WCU is refused (WAFLimitsExceededException)."""
@@ -79,7 +125,7 @@ class WebACL(Resource):
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
         p = properties
-        rules = p.get("Rules") or []
+        rules = api_statement(p.get("Rules") or [])
         capacity = web_acl_capacity(rules)
         if capacity > DEFAULT_WCU_LIMIT:
             raise EmulatorResourceError(
@@ -113,7 +159,7 @@ class WebACL(Resource):
 
         p = properties
         acl = self._acl()
-        rules = p.get("Rules") or []
+        rules = api_statement(p.get("Rules") or [])
         capacity = web_acl_capacity(rules)
         if capacity > DEFAULT_WCU_LIMIT:
             raise EmulatorResourceError(

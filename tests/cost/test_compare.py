@@ -71,3 +71,16 @@ def test_switches_the_config_refuses_together_are_never_combined(monkeypatch):
     cmp = compare_mod.compare(config.get("dev"))
     assert cmp.not_combined == ("exclusive",)
     assert cmp.all_on == pytest.approx(cmp.switches[0].total)  # graviton alone
+
+
+@pytest.mark.parametrize("env", ["dev", "prod", "lean-dev"])
+def test_log_retention_switch_never_shortens_the_security_logs(env):
+    """prod keeps VPC flow logs and WAF logs a year (CT.CLOUDWATCH.PR.2): the switch's saving and
+    note are about service and PostgreSQL logs only."""
+    cfg = config.get(env)
+    (switch,) = [s for s in SWITCHES if s.name == "log_retention"]
+    variant = switch.apply(cfg)
+    assert variant.log_retention_days == 3
+    assert variant.network.flow_log_retention_days == cfg.network.flow_log_retention_days
+    assert variant.waf_log_retention_days == cfg.waf_log_retention_days
+    assert "flow" in switch.note and "keep theirs" in switch.note

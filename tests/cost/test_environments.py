@@ -23,8 +23,9 @@ DEV_FLOOR = {
     "NAT Gateway": 730 * 0.045 + 730 * 0.005,  # one NAT + its Elastic IP = 32.85 + 3.65
     "VPC Endpoints": 4 * 2 * 730 * 0.01,  # ecr.api, ecr.dkr, logs, secretsmanager x 2 AZ = 58.40
     "Secrets Manager": 7 * 0.40,  # 2.80
-    # 14 alarms: 12 on one metric, ALB 5xx reads 2 (ALB + targets), Redis memory 1 per node (1 in dev)
-    "CloudWatch": (12 + 2 + 1) * 0.10 + 1 * 3.00,  # + the overview dashboard = 4.50
+    # 15 alarms: 13 on one metric (with the notifications DLQ's), ALB 5xx reads 2 (ALB + targets),
+    # Redis memory 1 per node (1 in dev)
+    "CloudWatch": (13 + 2 + 1) * 0.10 + 1 * 3.00,  # + the overview dashboard = 4.60
     # WebACL + rate limit, IP reputation, known bad inputs, common, SQLi, body rules outside prompt routes = 11.00
     "WAF": 5.00 + 6 * 1.00,
     # one key per stack that encrypts something: network (flow logs), storage, secrets, messaging,
@@ -41,7 +42,7 @@ PROD_FLOOR = {
     "NAT Gateway": 2 * 730 * 0.045 + 2 * 730 * 0.005,  # one NAT per AZ + 2 Elastic IPs = 65.70 + 7.30
     "VPC Endpoints": 4 * 2 * 730 * 0.01,
     "Secrets Manager": 7 * 0.40,
-    "CloudWatch": (12 + 2 + 2) * 0.10 + 1 * 3.00,  # Redis memory reads both nodes in prod = 4.60
+    "CloudWatch": (13 + 2 + 2) * 0.10 + 1 * 3.00,  # Redis memory reads both nodes in prod = 4.70
     "WAF": 5.00 + 6 * 1.00,
     "KMS": 8 * 1.00,
 }

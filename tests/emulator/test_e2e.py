@@ -123,7 +123,12 @@ def _messaging(emu: emulator.Emulator, cfg: config.EnvConfig, out: dict[str, str
         out["AgentRunsQueueName"],
         out["AgentRunsDlqName"],
         out["NotificationsQueueName"],
+        out["NotificationsDlqName"],
     }
+    sqs = emu.client("sqs")
+    for queue, dlq in (("AgentRunsQueue", "AgentRunsDlq"), ("NotificationsQueue", "NotificationsDlq")):
+        redrive = sqs.get_queue_attributes(QueueUrl=out[f"{queue}Url"], AttributeNames=["RedrivePolicy"])
+        assert json.loads(redrive["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"] == out[f"{dlq}Arn"]
 
 
 def _iam(emu: emulator.Emulator, cfg: config.EnvConfig, out: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""messaging: the three queues the spec prices, encrypted, with explicit retention."""
+"""messaging: the three queues the spec prices and the notifications DLQ, encrypted, with explicit retention."""
 
 import pytest
 
@@ -10,12 +10,13 @@ def _queues(env):
     return {props(q)["QueueName"]: q for q in resources(template(env, "messaging"), "AWS::SQS::Queue").values()}
 
 
-def test_three_queues_named_as_the_spec(env):
+def test_the_spec_queues_and_the_notifications_dlq(env):
     assert sorted(_queues(env)) == sorted(
         [
             f"hana-{env}-agent-runs.fifo",
             f"hana-{env}-agent-runs-dlq.fifo",
             f"hana-{env}-notifications",
+            f"hana-{env}-notifications-dlq",
         ]
     )
 
@@ -24,6 +25,7 @@ def test_three_queues_named_as_the_spec(env):
     ("queue", "dlq", "dlq_logical_id"),
     [
         pytest.param("agent-runs.fifo", "agent-runs-dlq.fifo", "AgentRunsDlq", id="agent-runs"),
+        pytest.param("notifications", "notifications-dlq", "NotificationsDlq", id="notifications"),
     ],
 )
 def test_every_queue_has_a_dlq_that_accepts_dead_letters_only_from_it(env, queue, dlq, dlq_logical_id):
@@ -59,6 +61,21 @@ def test_dlq_is_fifo_and_keeps_messages_14_days(env):
     assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
+def test_notifications_dlq_is_standard_like_its_source_and_keeps_messages_14_days(env):
+    """SQS: a standard queue's dead-letter queue must be a standard queue (SQS developer guide,
+    sqs-dead-letter-queues.html)."""
+    queues = _queues(env)
+    dlq = props(queues[f"hana-{env}-notifications-dlq"])
+    assert "FifoQueue" not in dlq and "FifoQueue" not in props(queues[f"hana-{env}-notifications"])
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_no_queue_suppresses_the_dlq_rule(env):
+    """issue 16: the notifications queue had an `sqs_dlq_check` suppression (a gap, not an exception)."""
+    for name, q in _queues(env).items():
+        assert "guard" not in q.get("Metadata", {}), name
+
+
 def test_every_queue_is_kms_encrypted_retained_and_has_explicit_retention(env):
     for name, q in _queues(env).items():
         assert props(q)["KmsMasterKeyId"] == {"Ref": "QueueKey"}, name
@@ -73,7 +90,7 @@ def test_every_queue_denies_insecure_transport(env):
         stmts = props(policy)["PolicyDocument"]["Statement"]
         assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": False}} for s in stmts)
         covered |= {q["Ref"] for q in props(policy)["Queues"]}
-    assert covered == {"AgentRunsQueue", "AgentRunsDlq", "NotificationsQueue"}
+    assert covered == {"AgentRunsQueue", "AgentRunsDlq", "NotificationsQueue", "NotificationsDlq"}
 
 
 def test_queue_key_rotates_and_is_retained(env):

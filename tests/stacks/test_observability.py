@@ -119,6 +119,14 @@ SPEC_ALARMS = [
         None,
         id="dlq>=1",
     ),
+    pytest.param(
+        "NotificationsDlqAlarm",
+        {"ApproximateNumberOfMessagesVisible"},
+        "GreaterThanOrEqualToThreshold",
+        1,
+        None,
+        id="notifications-dlq>=1",
+    ),
 ]
 
 
@@ -151,7 +159,7 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok_and_is_named_for_the_env
 
 def test_idle_environment_does_not_page_but_a_stale_dlq_stays_in_alarm(env):
     for logical_id, alarm in _alarms(env).items():
-        expected = "ignore" if logical_id == "AgentRunsDlqAlarm" else "notBreaching"
+        expected = "ignore" if logical_id in {"AgentRunsDlqAlarm", "NotificationsDlqAlarm"} else "notBreaching"
         assert props(alarm)["TreatMissingData"] == expected, logical_id
 
 
@@ -188,9 +196,10 @@ def test_redis_alarm_watches_every_node_of_the_replication_group(env):
     assert nodes == [{"Fn::Sub": node} for node in expected]
 
 
-def test_dlq_alarm_reads_the_dlq(env):
-    ((namespace, _, dims, _),) = _metric_queries(_alarms(env)["AgentRunsDlqAlarm"])
-    assert (namespace, dims) == ("AWS/SQS", {"QueueName": {"Ref": "AgentRunsDlqName"}})
+@pytest.mark.parametrize("dlq", ["AgentRunsDlq", "NotificationsDlq"])
+def test_dlq_alarm_reads_the_dlq(env, dlq):
+    ((namespace, _, dims, _),) = _metric_queries(_alarms(env)[f"{dlq}Alarm"])
+    assert (namespace, dims) == ("AWS/SQS", {"QueueName": {"Ref": f"{dlq}Name"}})
 
 
 # --- dashboard ----------------------------------------------------------------------------------
@@ -240,6 +249,9 @@ def test_dashboard_body_is_deterministic_json_whose_placeholders_all_resolve(env
         pytest.param("AWS/RDS", "DatabaseConnections", ("${DbInstanceIdentifier}",), id="rds-connections"),
         pytest.param("AWS/SQS", "ApproximateNumberOfMessagesVisible", ("${AgentRunsQueueName}",), id="queue-depth"),
         pytest.param("AWS/SQS", "ApproximateNumberOfMessagesVisible", ("${AgentRunsDlqName}",), id="dlq-depth"),
+        pytest.param(
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", ("${NotificationsDlqName}",), id="notifications-dlq-depth"
+        ),
     ],
 )
 def test_dashboard_graphs_every_metric_the_spec_lists(env, namespace, metric, dimension_values):

@@ -153,6 +153,41 @@ def test_logs_bucket_does_not_log_into_itself_and_says_why(env):
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_every_bucket_sends_its_events_to_eventbridge(env, role):
+    """AWS Control Tower CT.S3.PR.4, fixed rather than suppressed: events go to the default bus
+    (CloudFormation template reference, AWS::S3::Bucket EventBridgeConfiguration)."""
+    p = props(_buckets(env)[role])
+    assert p["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    assert "s3_event_notifications_enabled_check" not in _buckets(env)[role].get("Metadata", {}).get("guard", {}).get(
+        "SuppressedRules", []
+    )
+
+
+@pytest.mark.parametrize("role", ("media", "artifacts"))
+def test_data_buckets_activate_object_lock_without_a_default_retention(env, role):
+    """CT.S3.PR.9: Object Lock on; no default retention, so nothing is locked unless an object is
+    given one (lifecycle expiry and erasure requests keep working)."""
+    bucket = _buckets(env)[role]
+    assert props(bucket)["ObjectLockEnabled"] is True
+    assert "ObjectLockConfiguration" not in props(bucket)
+    assert "guard" not in bucket.get("Metadata", {})
+
+
+def test_logs_bucket_has_no_object_lock_because_it_receives_server_access_logs(env):
+    """S3 User Guide, Configuring S3 Object Lock: a bucket with Object Lock cannot be the destination
+    of server access logs; the logs bucket is, so it suppresses CT.S3.PR.9 as AWS-forced."""
+    logs = _buckets(env)["logs"]
+    assert "ObjectLockEnabled" not in props(logs)
+    assert any(
+        props(b)["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "LogsBucket"}
+        for r, b in _buckets(env).items()
+        if r != "logs"
+    )
+    reason = logs["Metadata"]["hana"]["guard-reasons"]["s3_bucket_object_lock_enabled_check"]
+    assert reason.startswith("AWS forces it")
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_lifecycle_expires_noncurrent_versions_and_aborts_stale_uploads(env, role):
     st = config.get(env).storage
     rules = props(_buckets(env)[role])["LifecycleConfiguration"]["Rules"]
