@@ -30,6 +30,7 @@ import os
 import re
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +143,7 @@ class Aws:
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._identity: Identity | None = None
+        self._asking: Future[Identity] | None = None
         self._session = session if session is not None else self._make_session()
 
     @property
@@ -203,12 +205,35 @@ class Aws:
             return self._clients[service]
 
     def identity(self) -> Identity:
-        """Who the credentials belong to (STS GetCallerIdentity); one clear DeployError line otherwise."""
+        """Who the credentials belong to (STS GetCallerIdentity); one clear DeployError line otherwise.
+        After `ask_identity_now`, the answer of that call (its error, when it failed)."""
         if self._identity is None:
-            with translate_credential_errors(self.settings):
-                reply = self.client("sts").get_caller_identity()
-            self._identity = Identity(account=reply["Account"], arn=reply["Arn"])
+            asking, self._asking = self._asking, None
+            self._identity = asking.result() if asking is not None else self._ask_identity(self.client("sts"))
         return self._identity
+
+    def ask_identity_now(self) -> None:
+        """Start GetCallerIdentity in the background, so it overlaps the first round of stack reads
+        (a no-op `all`: two sequential round trips, not three); `identity()` waits for it. Nothing is
+        written before `identity()`/`preflight()` has answered."""
+        if self._identity is not None or self._asking is not None:
+            return
+        sts = self.client("sts")  # made here, under the lock; calls on a client are thread-safe
+        asking: Future[Identity] = Future()
+
+        def ask() -> None:
+            try:
+                asking.set_result(self._ask_identity(sts))
+            except BaseException as err:  # handed to identity(), raised in the caller's thread
+                asking.set_exception(err)
+
+        threading.Thread(target=ask, name="sts-identity", daemon=True).start()
+        self._asking = asking
+
+    def _ask_identity(self, sts: Any) -> Identity:
+        with translate_credential_errors(self.settings):
+            reply = sts.get_caller_identity()
+        return Identity(account=reply["Account"], arn=reply["Arn"])
 
     def preflight(self, cfg: EnvConfig) -> Identity:
         """The identity, after refusing an account other than the one `cfg` pins."""

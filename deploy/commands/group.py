@@ -43,6 +43,7 @@ class App:
     reporter: Any = None  # the progress display of the last deployer (the summary leaves out what it showed)
     _project: Any = None
     _aws: Any = None
+    _identity_pending: bool | None = None  # deployer(identity_later=True): announce once checked
 
     def project(self) -> Any:
         if self._project is None:
@@ -100,16 +101,21 @@ class App:
                     err=True,
                 )
 
-    def deployer(self, concurrency: int = 4, announce: bool = True) -> Any:
-        """The deployer, after the preflight identity check (and, when `announce`, the line saying where)."""
+    def deployer(self, concurrency: int = 4, announce: bool = True, identity_later: bool = False) -> Any:
+        """The deployer, after the preflight identity check (and, when `announce`, the line saying where).
+        With `identity_later` the check is only started (it overlaps the caller's first reads) and
+        `check_identity()` must run before anything is written or reported."""
         from deploy.engine.plan import Deployer, ThreadExecutor
         from deploy.ui.progress import make_reporter
 
         aws = self.aws()
         project = self.project()
-        aws.preflight(project.cfg)
-        if announce:
-            click.echo(aws.describe(project.cfg), err=True)
+        if identity_later and hasattr(aws, "ask_identity_now"):
+            aws.ask_identity_now()
+            self._identity_pending = announce
+        else:
+            self._identity_pending = None
+            self._check(aws, project, announce)
         reporter = self.reporter_factory() if self.reporter_factory else make_reporter(sys.stderr, verbose=self.verbose)
         self.reporter = reporter
         return Deployer(
@@ -120,6 +126,19 @@ class App:
             concurrency=concurrency,
             executor_factory=self.executor_factory or ThreadExecutor,
         )
+
+    def check_identity(self) -> None:
+        """The identity check `deployer(identity_later=True)` started: wait for it, refuse the wrong
+        account, print where we are. Does nothing the second time."""
+        announce, self._identity_pending = self._identity_pending, None
+        if announce is not None:
+            self._check(self.aws(), self.project(), announce)
+
+    @staticmethod
+    def _check(aws: Any, project: Any, announce: bool) -> None:
+        aws.preflight(project.cfg)
+        if announce:
+            click.echo(aws.describe(project.cfg), err=True)
 
 
 class DeployGroup(click.Group):

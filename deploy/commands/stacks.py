@@ -48,10 +48,20 @@ def _finish(report: Any, project: Any) -> None:
         raise DeployError(text)
 
 
-def _nothing_to_do(deployer: Any, project: Any, keys: list[str] | None, overrides: Any, rollback: bool) -> bool:
-    """Two parallel rounds of reads first (issue #17): when every stack is unchanged nothing will be
-    written, so neither the preflight nor the deploy lock is needed: the no-op is reported at once."""
-    survey = deployer.survey(keys, overrides=overrides, continue_rollback=rollback)
+def _nothing_to_do(
+    app: App, deployer: Any, project: Any, keys: list[str] | None, overrides: Any, rollback: bool
+) -> bool:
+    """Two parallel rounds of reads first (issue #17), the identity check (STS, started by
+    `deployer(identity_later=True)`) overlapping the first: a no-op is two sequential round trips.
+    The check has answered (wrong account refused, "environment ..." printed) before anything is
+    reported or written. When every stack is unchanged nothing will be written, so neither the
+    preflight nor the deploy lock is needed: the no-op is reported at once."""
+    try:
+        survey = deployer.survey(keys, overrides=overrides, continue_rollback=rollback)
+    except Exception:
+        app.check_identity()  # no credentials, wrong account: said as the identity check says it
+        raise
+    app.check_identity()
     if survey.todo:
         return False
     _finish(deployer.deploy(survey=survey), project)
@@ -140,8 +150,8 @@ def deploy_all(
     """
     project = app.project()
     project.check()
-    deployer = app.deployer(concurrency)
-    if _nothing_to_do(deployer, project, None, {}, continue_rollback):
+    deployer = app.deployer(concurrency, identity_later=True)
+    if _nothing_to_do(app, deployer, project, None, {}, continue_rollback):
         return
     _warn_expiry(app, project)  # a long run ahead (a no-op is not one)
     kept = _preflight(app, project, skip_preflight, adopt=adopt)
@@ -198,8 +208,8 @@ def deploy_stack(
     key = project.resolve(name)
     overrides = parse_overrides(parameters, project, key)
     project.check([key])
-    deployer = app.deployer()
-    if _nothing_to_do(deployer, project, [key], overrides, continue_rollback):
+    deployer = app.deployer(identity_later=True)
+    if _nothing_to_do(app, deployer, project, [key], overrides, continue_rollback):
         return
     kept = _preflight(app, project, skip_preflight, [key], overrides)
     with app.locked(wait_lock):

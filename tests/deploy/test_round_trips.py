@@ -240,3 +240,67 @@ def test_the_elapsed_time_of_a_noop_counts_from_the_survey(moto, tmp_path):
 
     assert {r.outcome for r in report.results.values()} == {Outcome.UNCHANGED}
     assert report.elapsed == clock.now == 9.0  # five stacks described (with the nested master), four templates
+
+
+# --- the whole command: the identity check overlaps round 1 -----------------------------------
+
+
+def _cli(project: Project, aws: Aws, args: list[str]) -> Any:
+    from click.testing import CliRunner
+
+    from deploy.commands import App, cli
+
+    app = App(project_factory=lambda env: project, aws_factory=lambda settings, region: aws, interactive=lambda: False)
+    return CliRunner().invoke(cli, args, obj=app)
+
+
+def test_a_noop_all_command_with_its_identity_check_is_two_sequential_rounds(moto, tmp_path):
+    """`python -m deploy all`: STS GetCallerIdentity (the account check and the "environment ..."
+    line) runs beside the first round of reads, not before it (was three rounds)."""
+    project = write_project(tmp_path, T.STACKS)
+    assert Deployer(project, hooked_aws(moto, Rounds(hold=0))).deploy().ok
+
+    rounds = Rounds()
+    result = _cli(project, hooked_aws(moto, rounds), ["all"])
+
+    assert result.exit_code == 0, result.output
+    assert ": 4 unchanged" in result.stdout and "environment dev: account" in result.stderr
+    assert "GetCallerIdentity" in {op for op, *_ in rounds.calls}
+    assert rounds.count() <= 2, sorted(rounds.calls, key=lambda c: c[2])
+
+
+def test_the_wrong_account_is_refused_before_a_noop_is_reported(moto, tmp_path):
+    """The check still decides: a run in another account than the environment's ends with the
+    refusal, nothing reported as unchanged (the reads before it changed nothing)."""
+    from dataclasses import replace
+
+    project = write_project(tmp_path, T.STACKS)
+    assert Deployer(project, hooked_aws(moto, Rounds(hold=0))).deploy().ok
+    pinned = Project(replace(project.cfg, account_id="999999999999"), project.stacks, project.out_dir)
+
+    result = _cli(pinned, hooked_aws(moto, Rounds(hold=0)), ["all"])
+
+    assert result.exit_code == 1
+    assert "but environment dev lives in account 999999999999: refusing" in result.stderr
+    assert "unchanged" not in result.stdout and "environment dev: account" not in result.stderr
+
+
+def test_an_identity_failure_is_said_by_the_identity_check_even_when_the_reads_fail_too(moto, tmp_path):
+    """No credentials: the survey's reads fail as well, but the line is the check's (one clear line
+    naming login), as before the overlap."""
+    project = write_project(tmp_path, T.STACKS)
+    session = boto3.Session(region_name="us-east-1")  # no keys: every call fails to sign
+
+    def no_credentials(**_: Any) -> None:
+        from botocore.exceptions import NoCredentialsError
+
+        raise NoCredentialsError()
+
+    session.events.register("before-sign", no_credentials)
+    aws = Aws(Settings(env="dev", endpoint_url=moto), "us-east-1", session=session)
+
+    result = _cli(project, aws, ["all"])
+
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "login" in result.stderr.strip().splitlines()[-1], result.stderr
