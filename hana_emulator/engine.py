@@ -172,10 +172,11 @@ def error_text(err: BaseException) -> str:
 class ResourceFailure(Exception):
     """A resource failed; the stack rolls back."""
 
-    def __init__(self, logical: str, reason: str):
+    def __init__(self, logical: str, reason: str, physical: str = ""):
         super().__init__(f"{logical}: {reason}")
         self.logical = logical
         self.reason = reason
+        self.physical = physical  # what AWS names in the failed event, when it exists (a child stack's ARN)
 
 
 def _kept(stack: Any, logical: str, policy: str | None) -> bool:
@@ -229,8 +230,9 @@ def _create_one(stack: Any, logical: str, body: dict[str, Any]) -> Any:
         reason = error_text(err)
         LOG.debug("%s %s failed", stack.name, logical, exc_info=True)
         rm._parsed_resources.pop(logical, None)
-        resource_event(stack, logical, rtype, "CREATE_FAILED", reason=reason)
-        raise ResourceFailure(logical, reason) from err
+        physical = getattr(err, "physical", "")
+        resource_event(stack, logical, rtype, "CREATE_FAILED", physical=physical, reason=reason)
+        raise ResourceFailure(logical, reason, physical) from err
     resource_event(stack, logical, rtype, "CREATE_COMPLETE", physical=_physical_id(instance))
     if not hasattr(stack, "_hana_created_now"):
         stack._hana_created_now = set()

@@ -244,7 +244,8 @@ def _patch_stack_model() -> None:
         if child.status != "CREATE_COMPLETE":
             reason = f"Embedded stack {child.stack_id} was not successfully created: {child.status_reason}"
             backend.delete_stack(child.stack_id)  # the parent's rollback removes the failed child
-            raise ResourceFailure(kwargs.get("LogicalId", resource_name), reason)
+            # The CREATE_FAILED event names the child by its ARN (PhysicalResourceId), as AWS's does.
+            raise ResourceFailure(kwargs.get("LogicalId", resource_name), reason, child.stack_id)
         return child
 
     def update_from_cloudformation_json(

@@ -366,6 +366,13 @@ def test_a_failing_nested_stack_fails_and_rolls_back_the_parent(cfn, emu):
     assert failed["StackStatus"] == "ROLLBACK_COMPLETE"
     reason = next(r[2] for r in events(cfn, "main") if r[:2] == ("Producer", "CREATE_FAILED"))
     assert reason.startswith("Embedded stack arn:aws:cloudformation:") and "failed to create: [Bad]" in reason
+    # The failed event names the child by its ARN, as AWS's does (the deployer reads its events).
+    failed_event = next(
+        e
+        for e in cfn.describe_stack_events(StackName="main")["StackEvents"]
+        if (e["LogicalResourceId"], e["ResourceStatus"]) == ("Producer", "CREATE_FAILED")
+    )
+    assert failed_event["PhysicalResourceId"] == reason.split()[2]
     live = [s["StackName"] for s in cfn.describe_stacks()["Stacks"]]
     assert live == ["main"]  # the failed child was deleted by the parent's rollback
 
