@@ -1,7 +1,8 @@
 """S3: AWS::S3::BucketPolicy (moto skips it), and moto's bucket fixed.
 
 - S3 Bucket: VersioningConfiguration, PublicAccessBlockConfiguration, OwnershipControls,
-  LoggingConfiguration and LifecycleConfiguration applied (moto dropped them).
+  ObjectLockEnabled, LoggingConfiguration and LifecycleConfiguration applied (moto dropped them);
+  a log destination with Object Lock is refused, as S3 refuses it.
 - Bucket policies: moto's S3 does evaluate them on every object request, but ignores their
   Conditions, so a TLS-only statement (Deny when aws:SecureTransport is false) denied every
   request. The emulator's http endpoint stands in for AWS's https one: aws:SecureTransport is
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.s3.exceptions import InvalidTargetBucketForLogging
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
@@ -115,8 +117,19 @@ def _bucket_settings(name: str, properties: dict[str, Any], account_id: str, reg
     ownership = properties.get("OwnershipControls")
     if ownership:
         backend.put_bucket_ownership_controls(name, ownership["Rules"][0]["ObjectOwnership"])
+    if _bool(properties.get("ObjectLockEnabled", False)):
+        # moto's model drops it; irreversible on AWS too ("you can't disable Object Lock").
+        backend.get_bucket(name).object_lock_enabled = True
     logging = properties.get("LoggingConfiguration")
     if logging and logging.get("DestinationBucketName"):
+        target = backend.buckets.get(logging["DestinationBucketName"])
+        if target is not None and target.object_lock_enabled:
+            # "S3 buckets with Object Lock can't be used as destination buckets for server access
+            # logs" (S3 User Guide, Configuring S3 Object Lock).
+            raise InvalidTargetBucketForLogging(
+                f"The target bucket {target.name} for logging has Object Lock enabled: S3 buckets with "
+                "Object Lock can't be used as destination buckets for server access logs"
+            )
         bucket = backend.get_bucket(name)
         bucket.logging = {
             "TargetBucket": logging["DestinationBucketName"],

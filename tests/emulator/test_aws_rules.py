@@ -128,3 +128,30 @@ def test_the_emulator_and_the_docs_agree_on_our_web_acls_capacity():
             if r["Type"] == "AWS::WAFv2::WebACL"
         )
         assert web_acl_capacity(acl["Properties"]["Rules"]) == documented, env
+
+
+def _logged_to(lock: bool) -> dict:
+    """A bucket writing its access logs into another bucket, with or without Object Lock there."""
+    target = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "rules-logs", "ObjectLockEnabled": lock}}
+    return {
+        "Resources": {
+            "Logs": target,
+            "Data": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": "rules-data",
+                    "LoggingConfiguration": {"DestinationBucketName": {"Ref": "Logs"}, "LogFilePrefix": "s3/"},
+                },
+            },
+        }
+    }
+
+
+def test_a_bucket_with_object_lock_is_refused_as_a_server_access_log_destination(cfn, emu):
+    # S3 User Guide, Configuring S3 Object Lock: "S3 buckets with Object Lock can't be used as
+    # destination buckets for server access logs" (the reason storage.yaml's logs bucket has none).
+    assert apply_stack(cfn, "logs-plain", _logged_to(lock=False))["StackStatus"] == "CREATE_COMPLETE"
+    cfn.delete_stack(StackName="logs-plain")
+    failed = apply_stack(cfn, "logs-locked", _logged_to(lock=True))
+    assert failed["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "Object Lock" in _failure(cfn, "logs-locked")
