@@ -105,8 +105,10 @@ def test_a_spec_command_name_points_to_ours_exit_2(args, expected):
 
 
 def test_every_spec_script_is_ours_or_answered_with_ours():
-    spec = (ROOT.parent / "shared" / "spec" / "hana-aws-infrastructure.md").read_text()
-    scripts = sorted(set(re.findall(r"pnpm aws:([\w:]+)", spec)))
+    # The spec's `pnpm aws:*` scripts as the README's mapping table lists them (the spec itself lives
+    # outside this repository, so CI's clean clone has no copy; test_docs checks the table's commands).
+    readme = (ROOT / "README.md").read_text()
+    scripts = sorted(set(re.findall(r"pnpm aws:([\w:]+)", readme)))
     assert "deploy" in scripts and "logs:ws" in scripts  # the collector sees the spec's scripts
     for script in scripts:
         for typed in (script, f"aws:{script}"):
