@@ -21,7 +21,7 @@ from deploy.commands.group import App, pass_app, wait_for_lock
 
 
 def _warn_expiry(app: App, project: Any) -> None:
-    """Before a long run (`all`, `main`, `delete`): a warning when the credentials expire sooner
+    """Before a long run (`all`, `stack`, `main`, `delete`): a warning when the credentials expire sooner
     than it can take (deploy/aws/session.py, DEPLOY_BUDGET_SECONDS)."""
     from datetime import UTC, datetime
 
@@ -211,6 +211,7 @@ def deploy_stack(
     deployer = app.deployer(identity_later=True)
     if _nothing_to_do(app, deployer, project, [key], overrides, continue_rollback):
         return
+    _warn_expiry(app, project)  # one stack can be long too (database: RDS Multi-AZ, ~15 min)
     kept = _preflight(app, project, skip_preflight, [key], overrides)
     with app.locked(wait_lock):
         live = deployer.live([key])[key]

@@ -518,6 +518,37 @@ def test_delete_prints_the_expiry_warning_before_it_starts(tmp_path, monkeypatch
     assert "nothing to delete" in result.stdout
 
 
+def test_stack_prints_the_expiry_warning_before_it_changes_anything(tmp_path, monkeypatch):
+    """`stack NAME` warns too (one stack can outlive a short session: RDS Multi-AZ takes ~15 min)."""
+    from click.testing import CliRunner
+
+    from deploy.commands import cli
+    from deploy.commands.group import App
+    from tests.deploy.fakes import FakeSsm
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
+    _sso_profile(home, datetime.now(UTC) + timedelta(minutes=10))
+    project = write_project(tmp_path, T.STACKS)
+    fake = FakeCfn()
+    session = FakeSession(cloudformation=fake, sts=FakeSts(), ssm=FakeSsm())
+    app = App(
+        project_factory=lambda env: project,
+        aws_factory=lambda settings, region: Aws(settings, region, session=session),
+        interactive=lambda: False,
+        timing=fast(),
+    )
+
+    result = CliRunner().invoke(cli, ["--profile", "hana-dev", "stack", "net", "--skip-preflight"], obj=app)
+
+    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning: the credentials"))
+    assert "`python -m deploy --env dev login --profile hana-dev`" in warning
+    assert result.stderr.index("warning: the credentials") < result.stderr.index("net")
+    assert result.exit_code == 0, result.output
+
+
 def test_a_failed_nested_stack_names_the_childs_cause_on_the_emulator(moto):
     """The emulator fails the parent the way AWS does ("Embedded stack <arn> was not successfully
     created: ...", the child deleted by the parent's rollback, its events still readable by id)."""
