@@ -213,7 +213,7 @@ class DeployGroup(click.Group):
 # The group's own options, accepted after the command name too (`login --profile X`, `status
 # --env prod`, `all --local`): each value-taking one with its value, each flag alone.
 GLOBAL_VALUE_OPTIONS = ("--env", "--profile", "--region", "--endpoint-url")
-GLOBAL_FLAGS = ("--local", "--debug", "--verbose", "--trust-endpoint")
+GLOBAL_FLAGS = ("--local", "--debug", "--verbose", "--trust-endpoint", "--version")
 
 
 def hoist_global_options(argv: list[str], commands: dict[str, click.Command] | None = None) -> list[str]:

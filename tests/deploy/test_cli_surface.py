@@ -64,8 +64,9 @@ def help_of(path: tuple[str, ...]) -> str:
 # --- --version --------------------------------------------------------------------------------
 
 
-def test_version_names_the_package_and_the_pinned_tools():
-    result = invoke(["--version"])
+@pytest.mark.parametrize("args", [["--version"], ["status", "--version"], ["all", "--local", "--version"]])
+def test_version_names_the_package_and_the_pinned_tools(args):
+    result = invoke(args)  # after a command name too, like the other global options
     assert result.exit_code == 0, result.output
     line = result.output.strip()
     assert line.startswith(f"hana-infra {importlib.metadata.version('hana-infra')} (")
