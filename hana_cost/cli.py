@@ -130,7 +130,9 @@ def cost(
             out_dir=out_dir,
         )
     except HanaError as err:
-        raise click.ClickException(str(err)) from None
+        failure = click.ClickException(str(err))
+        failure.exit_code = getattr(err, "exit_code", 1)  # bad input (CostInputError) exits 2
+        raise failure from None
 
 
 def main() -> None:

@@ -84,6 +84,16 @@ def test_an_unknown_profile_through_the_deployer_is_one_line_not_unexpected(monk
     assert len(lines) == 1 and lines[0].startswith("error: --refresh: the AWS profile 'nope'"), result.output
 
 
+def test_an_unknown_profile_through_python_m_hana_cost_exits_2_too():
+    """The standalone CLI (`python -m hana_cost`) treats bad input as the deployer does: exit 2."""
+    from hana_cost.cli import cost
+
+    result = CliRunner().invoke(cost, ["--env", "dev", "--refresh", "--profile", "nope"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "the AWS profile 'nope' is not in your AWS config" in lines[0], result.output
+
+
 def test_no_credentials_is_one_line():
     with pytest.raises(CostError) as err:
         refresh.refresh()
