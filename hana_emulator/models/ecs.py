@@ -3,6 +3,8 @@ definition fixed.
 
 - ECS TaskDefinition: an update registers a complete new revision (moto's lost the containers'
   `image`).
+- Deployments: UpdateService with a new task definition or forceNewDeployment starts a new PRIMARY
+  deployment (new id, the new task definition); a count change updates the PRIMARY's counts.
 - AWS rules moto did not enforce (docs/emulator.md lists them): a Fargate task definition's CPU and
   memory must be one of Fargate's combinations; a service on FARGATE_SPOT runs only Linux tasks,
   and ARM64 ones only on platform version 1.4.0 or later (LATEST is 1.4.0).
@@ -181,3 +183,48 @@ def _patch_service() -> None:
 
     Service.create_from_cloudformation_json = classmethod(checked_create)
     Service.update_from_cloudformation_json = classmethod(checked_update)
+    _patch_deployments()
+
+
+def _patch_deployments() -> None:
+    """UpdateService (the API, and CloudFormation's update of an AWS::ECS::Service) starts a new
+    deployment when the task definition changes or forceNewDeployment is asked: a new PRIMARY with
+    its own id, as ECS does ("Updating an Amazon ECS service", ECS Developer Guide: a new task
+    definition or forceNewDeployment starts a new deployment). moto kept the first deployment, with
+    the first task definition and count, forever. No task runs here, so the new deployment is
+    COMPLETED at once (running = desired); a count change alone updates the PRIMARY's counts."""
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.moto_api._internal import mock_random
+
+    original = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        cluster = service_properties.get("cluster", "default")
+        name = str(service_properties.get("service", "")).split("/")[-1]
+        force = bool(service_properties.get("force_new_deployment"))
+        try:
+            before = self._get_service(cluster, name).task_definition
+        except Exception:  # noqa: BLE001 - moto's own ServiceNotFoundException follows
+            before = None
+        service = original(self, service_properties)
+        if not service.deployments:
+            return service
+        now = utcnow()
+        primary = service.deployments[0]
+        if force or service.task_definition != before:
+            deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+            primary = {**primary, "id": deployment_id, "createdAt": now, "taskDefinition": service.task_definition}
+            primary["rolloutStateReason"] = f"ECS deployment {deployment_id} completed."
+        primary.update(
+            status="PRIMARY",
+            desiredCount=service.desired_count,
+            runningCount=service.desired_count,
+            pendingCount=0,
+            rolloutState="COMPLETED",
+            updatedAt=now,
+        )
+        service.deployments = [primary]
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service

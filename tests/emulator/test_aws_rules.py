@@ -155,3 +155,32 @@ def test_a_bucket_with_object_lock_is_refused_as_a_server_access_log_destination
     failed = apply_stack(cfn, "logs-locked", _logged_to(lock=True))
     assert failed["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "Object Lock" in _failure(cfn, "logs-locked")
+
+
+def test_a_new_task_definition_or_forced_deployment_starts_a_new_primary_deployment(cfn, emu):
+    # ECS Developer Guide, "Updating an Amazon ECS service": a new task definition revision or
+    # forceNewDeployment starts a new deployment, which becomes PRIMARY; a count change does not.
+    ecs = emu.client("ecs")
+
+    def primary() -> dict:
+        service = ecs.describe_services(cluster="rules", services=[svc_arn])["services"][0]
+        (only,) = [d for d in service["deployments"] if d["status"] == "PRIMARY"]
+        return {**only, "service_td": service["taskDefinition"]}
+
+    assert apply_stack(cfn, "deploys", _service(_fargate(), provider="FARGATE"))["StackStatus"] == "CREATE_COMPLETE"
+    svc_arn = ecs.list_services(cluster="rules")["serviceArns"][0]
+    first = primary()
+
+    updated = apply_stack(cfn, "deploys", _service(_fargate(memory="2048"), provider="FARGATE"))
+    assert updated["StackStatus"] == "UPDATE_COMPLETE"
+    second = primary()
+    assert second["id"] != first["id"]
+    assert second["taskDefinition"] == second["service_td"] != first["taskDefinition"]
+
+    ecs.update_service(cluster="rules", service=svc_arn, desiredCount=2)
+    scaled = primary()
+    assert scaled["id"] == second["id"] and (scaled["desiredCount"], scaled["runningCount"]) == (2, 2)
+
+    ecs.update_service(cluster="rules", service=svc_arn, forceNewDeployment=True)
+    forced = primary()
+    assert forced["id"] != second["id"] and forced["taskDefinition"] == second["taskDefinition"]
