@@ -48,6 +48,7 @@ def _messages() -> list[pytest.param]:
         flying = {"app": ("hana-dev-app", "CREATE_IN_PROGRESS")}
         found += [
             pytest.param(deployer._interrupted_message("deploy", flying), id=f"interrupted [{prefix}]"),
+            pytest.param(deployer._interrupted_message("status", flying), id=f"interrupted push [{prefix}]"),
             pytest.param(deployer._lost_message("cannot reach x", "stack app", flying), id=f"lost [{prefix}]"),
         ]
         for profile in ("hana-dev", None):

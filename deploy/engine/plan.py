@@ -111,6 +111,9 @@ def ecs_live_value(
     return value
 
 
+FOLLOW = "status"  # a run's `resume` when there is nothing to carry on, only a change to follow
+
+
 class Deployer:
     def __init__(
         self,
@@ -287,10 +290,19 @@ class Deployer:
         return f"{why}; {changing}; sign in again with {login}, then resume with {again}"
 
     def _interrupted_message(self, resume: str, flying: dict[str, tuple[str, str]]) -> str:
+        """`resume` "status": nothing to carry on (a rollout through the nested master: `main` would
+        also deploy whatever else out/ holds), only an update to follow to its end."""
         again = f"`{self.project.command()} {'all' if resume == 'deploy' else resume}`"
         if not flying:
+            if resume == FOLLOW:
+                return "interrupted: nothing was changing in AWS; nothing was rolled out"
             return f"interrupted: nothing was changing in AWS; run {again} to carry on"
         changing = ", ".join(f"{name} ({status})" for name, status in flying.values())
+        if resume == FOLLOW:
+            return (
+                f"interrupted: still changing in AWS (CloudFormation carries on without us): {changing}; "
+                f"follow it with {again}: it finishes, or rolls back, by itself"
+            )
         return (
             f"interrupted: still changing in AWS (CloudFormation carries on without us): {changing}; "
             f"resume with {again}: it waits for them, then carries on"

@@ -323,6 +323,7 @@ def _rollout_nested(deployer: Any, check: RolloutCheck, tag: str) -> Any:
 
     from deploy.engine.cfn import Request
     from deploy.engine.nested import MAX_INLINE_BODY_BYTES, key_function, template_url
+    from deploy.engine.plan import FOLLOW
     from deploy.engine.project import MAIN, parse_template
 
     project = deployer.project
@@ -362,7 +363,8 @@ def _rollout_nested(deployer: Any, check: RolloutCheck, tag: str) -> Any:
         command=project.command(),
     )
     marker = _newest_event(cfn, check.child)
-    report = deployer.run("deploy", [MAIN], {}, lambda _key: deployer.ops.deploy(request), resume="main")
+    # Ctrl-C: follow the master's update with `status`; `main` would deploy out/'s other changes too.
+    report = deployer.run("deploy", [MAIN], {}, lambda _key: deployer.ops.deploy(request), resume=FOLLOW)
     result = report.results[MAIN]
     if not result.outcome.ok:
         child = check.child or "compute"

@@ -95,6 +95,21 @@ def test_the_interrupted_message_names_exactly_what_is_changing(moto, tmp_path):
     assert "nothing was changing" in deployer._interrupted_message("deploy", {})
 
 
+def test_an_interrupted_nested_rollout_is_followed_with_status_not_redone_with_main(moto, tmp_path):
+    """push's rollout through the nested master: after Ctrl-C there is nothing to carry on, and
+    `main` would deploy every other change out/ holds; the hint is to follow the update."""
+    deployer, _aws = _deployer(moto, tmp_path)
+    flying = {"main": ("hana-dev", "UPDATE_IN_PROGRESS")}
+    text = deployer._interrupted_message("status", flying)
+    assert "hana-dev (UPDATE_IN_PROGRESS)" in text
+    assert "follow it with `python -m deploy --env dev status`: it finishes, or rolls back, by itself" in text
+    assert " main`" not in text and "resume with" not in text
+    assert (
+        deployer._interrupted_message("status", {})
+        == "interrupted: nothing was changing in AWS; nothing was rolled out"
+    )
+
+
 def test_a_closed_gate_refuses_and_an_open_one_counts():
     import threading
 
