@@ -7,6 +7,7 @@ AWS documents it (or where it was seen); the big template also runs on the emula
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError, TokenRetrievalError
@@ -488,38 +489,8 @@ def test_an_unreadable_child_keeps_the_parents_reason():
     assert "Compute (AWS::CloudFormation::Stack): Embedded stack" in result.message
 
 
-def test_delete_prints_the_expiry_warning_before_it_starts(tmp_path, monkeypatch):
-    """`all`, `main` and `delete` warn first (deploy/commands/stacks.py); `delete` with nothing to
-    delete is the quickest way to see the wiring."""
-    from click.testing import CliRunner
-
-    from deploy.commands import cli
-    from deploy.commands.group import App
-
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
-    _sso_profile(home, datetime.now(UTC) + timedelta(minutes=10))
-    project = write_project(tmp_path, T.STACKS)
-    session = FakeSession(cloudformation=FakeCfn(), sts=FakeSts())
-    app = App(
-        project_factory=lambda env: project,
-        aws_factory=lambda settings, region: Aws(settings, region, session=session),
-        interactive=lambda: False,
-    )
-
-    result = CliRunner().invoke(cli, ["--profile", "hana-dev", "delete", "--yes"], obj=app)
-
-    assert result.exit_code == 0, result.output
-    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning: the credentials"))
-    assert "expire in 9 min" in warning or "expire in 10 min" in warning
-    assert "`python -m deploy --env dev login --profile hana-dev`" in warning
-    assert "nothing to delete" in result.stdout
-
-
-def test_stack_prints_the_expiry_warning_before_it_changes_anything(tmp_path, monkeypatch):
-    """`stack NAME` warns too (one stack can outlive a short session: RDS Multi-AZ takes ~15 min)."""
+def _run_with_expiring_sso(tmp_path, monkeypatch, args: list[str]) -> Any:
+    """`python -m deploy --profile hana-dev ARGS` with an SSO token that expires in 10 minutes, on fakes."""
     from click.testing import CliRunner
 
     from deploy.commands import cli
@@ -532,18 +503,37 @@ def test_stack_prints_the_expiry_warning_before_it_changes_anything(tmp_path, mo
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "config"))
     _sso_profile(home, datetime.now(UTC) + timedelta(minutes=10))
     project = write_project(tmp_path, T.STACKS)
-    fake = FakeCfn()
-    session = FakeSession(cloudformation=fake, sts=FakeSts(), ssm=FakeSsm())
+    session = FakeSession(cloudformation=FakeCfn(), sts=FakeSts(), ssm=FakeSsm())
     app = App(
         project_factory=lambda env: project,
         aws_factory=lambda settings, region: Aws(settings, region, session=session),
         interactive=lambda: False,
         timing=fast(),
     )
+    return CliRunner().invoke(cli, ["--profile", "hana-dev", *args], obj=app)
 
-    result = CliRunner().invoke(cli, ["--profile", "hana-dev", "stack", "net", "--skip-preflight"], obj=app)
 
-    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning: the credentials"))
+def _expiry_warning(result: Any) -> str:
+    return next(line for line in result.stderr.splitlines() if line.startswith("warning: the credentials"))
+
+
+def test_delete_prints_the_expiry_warning_before_it_starts(tmp_path, monkeypatch):
+    """`all`, `main` and `delete` warn first (deploy/commands/stacks.py); `delete` with nothing to
+    delete is the quickest way to see the wiring."""
+    result = _run_with_expiring_sso(tmp_path, monkeypatch, ["delete", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    warning = _expiry_warning(result)
+    assert "expire in 9 min" in warning or "expire in 10 min" in warning
+    assert "`python -m deploy --env dev login --profile hana-dev`" in warning
+    assert "nothing to delete" in result.stdout
+
+
+def test_stack_prints_the_expiry_warning_before_it_changes_anything(tmp_path, monkeypatch):
+    """`stack NAME` warns too (one stack can outlive a short session: RDS Multi-AZ takes ~15 min)."""
+    result = _run_with_expiring_sso(tmp_path, monkeypatch, ["stack", "net", "--skip-preflight"])
+
+    warning = _expiry_warning(result)
     assert "`python -m deploy --env dev login --profile hana-dev`" in warning
     assert result.stderr.index("warning: the credentials") < result.stderr.index("net")
     assert result.exit_code == 0, result.output
